@@ -14,3 +14,22 @@ export const ENV = {
   /** Concurrent BatchWriteItem requests per log file. */
   WRITE_CONCURRENCY: 'MLTRAIL_WRITE_CONCURRENCY',
 } as const;
+
+/** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+export const METRICS_NAMESPACE = 'mltrail';
+
+/** Powertools service name (`POWERTOOLS_SERVICE_NAME`), a dimension of every metric. */
+export const POWERTOOLS_SERVICE_NAME = 'mltrail-ingest';
+
+/** Metric names the function emits (count units). */
+export const METRIC_NAMES = {
+  /** ML events written, with a `mlService` dimension. */
+  EVENTS_INGESTED: 'EventsIngested',
+  LOG_FILES_INGESTED: 'LogFilesIngested',
+  LOG_FILES_FAILED: 'LogFilesFailed',
+  LOG_FILES_SKIPPED: 'LogFilesSkipped',
+  MALFORMED_RECORDS: 'MalformedRecords',
+} as const;
+
+/** Path of the function's entry file, relative to the project root; it exports `handler`. */
+export const HANDLER_ENTRY = 'lambda/handler.ts';
