@@ -50,7 +50,10 @@ function locateJar(): { jar: string; libDir: string } {
   const libRoot = join(packageDir, 'lib');
   const release = readdirSync(libRoot).find((name) => existsSync(join(libRoot, name, 'DynamoDBLocal.jar')));
   if (!release) throw new DynamoDbLocalError(`DynamoDBLocal.jar not found under ${libRoot}: run npm ci`);
-  return { jar: join(libRoot, release, 'DynamoDBLocal.jar'), libDir: join(libRoot, release, 'DynamoDBLocal_lib') };
+  return {
+    jar: join(libRoot, release, 'DynamoDBLocal.jar'),
+    libDir: join(libRoot, release, 'DynamoDBLocal_lib'),
+  };
 }
 
 async function canConnect(port: number): Promise<boolean> {
@@ -98,7 +101,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'ENOENT'
-          ? new DynamoDbLocalError('java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)')
+          ? new DynamoDbLocalError(
+              'java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)',
+            )
           : error,
       );
     });
@@ -111,7 +116,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   while (!(await Promise.race([canConnect(port), spawnError]))) {
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new DynamoDbLocalError(`DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
+      throw new DynamoDbLocalError(
+        `DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
   }

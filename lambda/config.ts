@@ -1,0 +1,45 @@
+import { ENV } from '../contract/environment';
+import { DEFAULT_WRITE_CONCURRENCY } from './adapters/dynamodb-event-writer';
+import { ConfigurationError } from './core/errors';
+import {
+  parseServiceCatalogue,
+  resolveServiceCatalogue,
+  type ServiceCatalogue,
+} from './core/service-catalogue';
+
+/** The function's settings, read once at start-up. */
+export interface IngestConfig {
+  readonly tableName: string;
+  readonly catalogue: ServiceCatalogue;
+  /** 0 keeps events forever. */
+  readonly retentionDays: number;
+  readonly writeConcurrency: number;
+}
+
+function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigurationError(`${name} must be a whole number >= ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+/** Reads and checks the settings; throws naming the variable that is missing or wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  const tableName = env[ENV.TABLE_NAME];
+  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} environment variable is not set`);
+  const replacementJson = env[ENV.SERVICE_CATALOGUE];
+  const extraJson = env[ENV.EXTRA_SERVICES];
+  const replacement = replacementJson
+    ? parseServiceCatalogue(replacementJson, ENV.SERVICE_CATALOGUE)
+    : undefined;
+  const extra = extraJson ? parseServiceCatalogue(extraJson, ENV.EXTRA_SERVICES) : undefined;
+  return {
+    tableName,
+    catalogue: resolveServiceCatalogue(replacement, extra),
+    retentionDays: readWholeNumber(env, ENV.RETENTION_DAYS, 0, 0),
+    writeConcurrency: readWholeNumber(env, ENV.WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, 1),
+  };
+}

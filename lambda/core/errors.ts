@@ -1,0 +1,32 @@
+/** The log file's content is not a CloudTrail log: names what was wrong and where. */
+export class LogFormatError extends Error {
+  override name = 'LogFormatError';
+  constructor(
+    readonly reason: string,
+    /** Byte offset in the decompressed file, when known. */
+    readonly offset?: number,
+    options?: ErrorOptions,
+  ) {
+    super(offset === undefined ? reason : `${reason} at byte offset ${offset}`, options);
+  }
+}
+
+/**
+ * A log file could not be read or ingested. The message names the file (`s3://bucket/key`, or a
+ * path for a local file) and what was wrong.
+ */
+export class LogFileError extends Error {
+  override name = 'LogFileError';
+  constructor(
+    readonly logFile: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${logFile}: ${detail}`, options);
+  }
+}
+
+/** Configuration that cannot be used; the message names the setting and the fix. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}

@@ -1,0 +1,69 @@
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { LogFormatError } from './errors';
+import { type RawRecord, RecordsArraySplitter } from './records-array-splitter';
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+async function* withFirstChunk(
+  first: Uint8Array,
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+function isGzip(chunk: Uint8Array): boolean {
+  return chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1];
+}
+
+/**
+ * The decompressed bytes of a log file body: gunzipped when it starts with the gzip magic
+ * number (whatever its name says), as it is otherwise. Streams; nothing is held whole.
+ */
+async function* decompressedChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const iterator = body[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const chunks = withFirstChunk(first.value, iterator);
+  if (!isGzip(first.value)) {
+    for await (const chunk of chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return;
+  }
+  const source = Readable.from(chunks, { objectMode: false });
+  const gunzip = createGunzip();
+  source.on('error', (error) => gunzip.destroy(error));
+  let decompressedBytes = 0;
+  try {
+    for await (const chunk of source.pipe(gunzip)) {
+      decompressedBytes += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      const detail =
+        code === 'Z_BUF_ERROR'
+          ? 'truncated gzip (unexpected end of file)'
+          : `corrupt gzip (${(cause as Error).message})`;
+      throw new LogFormatError(detail, decompressedBytes, { cause });
+    }
+    throw cause;
+  } finally {
+    source.destroy();
+  }
+}
+
+/**
+ * The elements of a CloudTrail log file's `Records` array, one at a time, as raw JSON bytes.
+ * Accepts gzipped or plain JSON. Memory stays bounded by the largest single record, whatever the
+ * file's size. Throws {@link LogFormatError} (with the byte offset) when the file is not a log.
+ */
+export async function* readLogRecords(body: AsyncIterable<Uint8Array>): AsyncGenerator<RawRecord> {
+  const splitter = new RecordsArraySplitter();
+  for await (const chunk of decompressedChunks(body)) {
+    yield* splitter.push(chunk);
+    if (splitter.failure) throw splitter.failure;
+  }
+  splitter.end();
+}

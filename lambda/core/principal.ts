@@ -1,0 +1,123 @@
+import { asBoolean, compact, field, type JsonObject, objectField, textField } from './json-fields';
+
+/** Who made a call, as stored on an item. */
+export interface PrincipalFields {
+  /** The stable identity to group by; never empty. */
+  readonly principal: string;
+  /** userIdentity.type, `Unknown` when absent. */
+  readonly principalType: string;
+  readonly principalArn?: string;
+  readonly principalAccountId?: string;
+  readonly sessionName?: string;
+  readonly userName?: string;
+  readonly accessKeyId?: string;
+  readonly mfaAuthenticated?: boolean;
+  readonly invokedBy?: string;
+}
+
+const UNKNOWN_PRINCIPAL = 'unknown';
+const ASSUMED_ROLE_ARN = /^arn:([^:]+):sts::([^:]*):assumed-role\/([^/]+)\/(.+)$/;
+const FEDERATED_USER_ARN = /^arn:([^:]+):sts::[^:]*:federated-user\/(.+)$/;
+
+/** The partition of an ARN, else of a Region name (`cn-*`, `us-gov-*`, `eu-isoe-*`...), else `aws`. */
+export function partitionOf(arn: string | undefined, region: string | undefined): string {
+  const fromArn = arn?.startsWith('arn:') ? arn.split(':')[1] : undefined;
+  if (fromArn) return fromArn;
+  if (region?.startsWith('cn-')) return 'aws-cn';
+  if (region?.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region?.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region?.startsWith('us-iso-')) return 'aws-iso';
+  if (region?.startsWith('eu-isoe-')) return 'aws-iso-e';
+  return 'aws';
+}
+
+function fallbackPrincipal(identity: JsonObject | undefined): string {
+  return (
+    textField(identity, 'arn') ??
+    textField(identity, 'principalId') ??
+    textField(identity, 'userName') ??
+    textField(identity, 'invokedBy') ??
+    textField(identity, 'accountId') ??
+    UNKNOWN_PRINCIPAL
+  );
+}
+
+function roleOfAssumedRole(identity: JsonObject | undefined): string | undefined {
+  const issuer = objectField(objectField(identity, 'sessionContext'), 'sessionIssuer');
+  const issuerArn = textField(issuer, 'arn');
+  if (issuerArn) return issuerArn;
+  const match = ASSUMED_ROLE_ARN.exec(textField(identity, 'arn') ?? '');
+  if (!match) return undefined;
+  const [, partition, account, role] = match;
+  return `arn:${partition}:iam::${account}:role/${role}`;
+}
+
+function selectPrincipal(
+  type: string | undefined,
+  identity: JsonObject | undefined,
+  region?: string,
+): string {
+  switch (type) {
+    case 'IAMUser':
+    case 'Root':
+    case 'Role':
+      return textField(identity, 'arn') ?? fallbackPrincipal(identity);
+    case 'AssumedRole':
+      return roleOfAssumedRole(identity) ?? fallbackPrincipal(identity);
+    case 'FederatedUser':
+      return (
+        textField(objectField(objectField(identity, 'sessionContext'), 'sessionIssuer'), 'arn') ??
+        fallbackPrincipal(identity)
+      );
+    case 'AWSService':
+      return textField(identity, 'invokedBy') ?? fallbackPrincipal(identity);
+    case 'AWSAccount': {
+      const accountId = textField(identity, 'accountId');
+      if (accountId === 'ANONYMOUS_PRINCIPAL') return accountId;
+      if (accountId) return `arn:${partitionOf(undefined, region)}:iam::${accountId}:root`;
+      return fallbackPrincipal(identity);
+    }
+    case 'IdentityCenterUser': {
+      const onBehalfOf = objectField(identity, 'onBehalfOf');
+      const store = textField(onBehalfOf, 'identityStoreArn');
+      const userId = textField(onBehalfOf, 'userId');
+      return store && userId ? `${store}/user/${userId}` : fallbackPrincipal(identity);
+    }
+    case 'SAMLUser':
+    case 'WebIdentityUser': {
+      const provider = textField(identity, 'identityProvider');
+      const userName = textField(identity, 'userName');
+      return provider && userName ? `${provider}/${userName}` : fallbackPrincipal(identity);
+    }
+    default:
+      return fallbackPrincipal(identity);
+  }
+}
+
+function sessionNameOf(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  return ASSUMED_ROLE_ARN.exec(arn)?.[4] ?? FEDERATED_USER_ARN.exec(arn)?.[2];
+}
+
+function mfaOf(identity: JsonObject | undefined): boolean | undefined {
+  return asBoolean(
+    field(objectField(objectField(identity, 'sessionContext'), 'attributes'), 'mfaAuthenticated'),
+  );
+}
+
+/** The caller of a record, from its `userIdentity` (which may be absent or oddly shaped). */
+export function toPrincipalFields(identity: JsonObject | undefined, region?: string): PrincipalFields {
+  const type = textField(identity, 'type');
+  const arn = textField(identity, 'arn');
+  return compact({
+    principal: selectPrincipal(type, identity, region),
+    principalType: type ?? 'Unknown',
+    principalArn: arn,
+    principalAccountId: textField(identity, 'accountId'),
+    sessionName: sessionNameOf(arn),
+    userName: textField(identity, 'userName'),
+    accessKeyId: textField(identity, 'accessKeyId'),
+    mfaAuthenticated: mfaOf(identity),
+    invokedBy: textField(identity, 'invokedBy'),
+  });
+}

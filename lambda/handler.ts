@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
+import { createDocumentClient, createS3Client } from './adapters/aws-clients';
+import { loadConfig } from './config';
+import { createIngestHandler } from './ingest-handler';
+
+const logger = new Logger({ serviceName: POWERTOOLS_SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTOOLS_SERVICE_NAME });
+
+/** Lambda entry point: S3 notifications (through SQS) of new CloudTrail log files. */
+export const handler = createIngestHandler({
+  config: loadConfig(process.env),
+  s3: createS3Client(),
+  dynamodb: createDocumentClient(),
+  logger,
+  metrics,
+});

@@ -1,0 +1,78 @@
+import type { WriteSummary } from './adapters/dynamodb-event-writer';
+import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
+import { type SkipReason, selectLogObject } from './core/log-object-selection';
+import type { ServiceCatalogue } from './core/service-catalogue';
+
+/** A sink that reports what it wrote once flushed (the DynamoDB writer). */
+export interface FlushableSink extends EventSink {
+  flush(): Promise<WriteSummary>;
+}
+
+/** An opened object: its bytes and, when known, its size. */
+export interface OpenedObject {
+  readonly body: AsyncIterable<Uint8Array> & { destroy?: () => void };
+  readonly contentLength?: number;
+}
+
+/** A candidate log file: where it is and the key its layout is judged by. */
+export interface LogObjectCandidate {
+  /** `s3://bucket/key`, or a `file://` URL. */
+  readonly logFile: string;
+  /** S3 key, or the path relative to the folder being ingested. */
+  readonly key: string;
+  /** Size in bytes when already known (from the notification or a listing). */
+  readonly size?: number;
+}
+
+/** What the ingestion of one object needs. */
+export interface IngestSettings {
+  readonly catalogue: ServiceCatalogue;
+  /** Days to keep events; 0 or undefined keeps them forever. */
+  readonly retentionDays?: number;
+}
+
+/** What happened to one object. */
+export type ObjectOutcome =
+  | { readonly logFile: string; readonly status: 'skipped'; readonly reason: SkipReason }
+  | ({ readonly logFile: string; readonly status: 'ingested' } & LogReadSummary & WriteSummary);
+
+/**
+ * Ingests one object if its key is a CloudTrail log file's: opens it, streams its records into a
+ * fresh sink and waits until every item is written. Throws LogFileError (or the storage error) when
+ * the file fails, so the caller can report it failed and retry it.
+ */
+export async function ingestLogObject(
+  candidate: LogObjectCandidate,
+  open: () => Promise<OpenedObject>,
+  createSink: () => FlushableSink,
+  settings: IngestSettings,
+): Promise<ObjectOutcome> {
+  const selection = selectLogObject(candidate.key, candidate.size);
+  if (!selection.ingest) return { logFile: candidate.logFile, status: 'skipped', reason: selection.reason };
+  const opened = await open();
+  if (opened.contentLength === 0) {
+    opened.body.destroy?.();
+    return { logFile: candidate.logFile, status: 'skipped', reason: 'empty' };
+  }
+  const sink = createSink();
+  try {
+    const read = await ingestLogFile(
+      {
+        body: opened.body,
+        logFile: candidate.logFile,
+        logAccountId: selection.log.accountId,
+        retentionDays: settings.retentionDays,
+      },
+      settings.catalogue,
+      sink,
+    );
+    const written = await sink.flush();
+    return { logFile: candidate.logFile, status: 'ingested', ...read, ...written };
+  } catch (error) {
+    // Items already handed over are still written: they are good records, and a retry rewrites them.
+    await sink.flush().catch(() => undefined);
+    throw error;
+  } finally {
+    opened.body.destroy?.();
+  }
+}
