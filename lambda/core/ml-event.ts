@@ -40,14 +40,37 @@ export function findRecordDefect(record: unknown): string | undefined {
   for (const name of REQUIRED_RECORD_FIELDS) {
     if (!asText(object[name])) return `record has no ${name}`;
   }
-  if (Number.isNaN(Date.parse(object.eventTime as string))) return 'record eventTime is not a timestamp';
+  if (parseEventTime(object.eventTime as string) === undefined)
+    return 'record eventTime is not an ISO 8601 timestamp';
   if (!asText(object.eventName)) return 'record has no eventName';
   return undefined;
 }
 
-/** eventTime as `YYYY-MM-DDTHH:MM:SSZ`, the form every sort key uses. */
+// CloudTrail writes `2024-06-02T20:15:00Z`; some exporters write a space, fractions or no zone.
+const EVENT_TIME_PATTERN = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * eventTime in epoch milliseconds, or undefined when it is not an ISO 8601 timestamp. A time
+ * without a zone is UTC, whatever the machine's zone, so that items do not depend on where they
+ * were made.
+ */
+export function parseEventTime(eventTime: string): number | undefined {
+  const match = EVENT_TIME_PATTERN.exec(eventTime);
+  if (!match) return undefined;
+  const [, date, time, fraction, zone] = match;
+  const offset =
+    zone === undefined
+      ? 'Z'
+      : zone.length === 5
+        ? `${zone.slice(0, 3)}:${zone.slice(3)}`
+        : zone.toUpperCase();
+  const millis = Date.parse(`${date}T${time}${fraction ? fraction.slice(0, 4) : ''}${offset}`);
+  return Number.isNaN(millis) ? undefined : millis;
+}
+
+/** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form every sort key uses. */
 export function toSortableTime(eventTime: string): string {
-  return `${new Date(eventTime).toISOString().slice(0, 19)}Z`;
+  return `${new Date(parseEventTime(eventTime) as number).toISOString().slice(0, 19)}Z`;
 }
 
 function addArn(arns: Set<string>, value: unknown): void {

@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The shared real CloudTrail samples beside the project. */
+export const SHARED_SAMPLES_DIR = resolve(PROJECT_ROOT, '../shared/cloudtrail-samples');
+export const SEED_RECORDS_DIR = join(PROJECT_ROOT, 'test/fixtures/seed-records');
+
+/** Reads a JSON Lines file of the shared samples. */
+export function readSharedJsonl<T = unknown>(name: string): T[] {
+  return readFileSync(join(SHARED_SAMPLES_DIR, name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** The valid seed records, by fixture name (without `.json`). */
+export function readSeedRecords(): Record<string, Record<string, unknown>> {
+  const records: Record<string, Record<string, unknown>> = {};
+  for (const name of readdirSync(SEED_RECORDS_DIR).filter((file) => file.endsWith('.json'))) {
+    records[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(SEED_RECORDS_DIR, name), 'utf8'));
+  }
+  return records;
+}
+
+/** The Personalize seed as published: not valid JSON. */
+export function readInvalidPersonalizeSeed(): string {
+  return readFileSync(join(SEED_RECORDS_DIR, 'personalize-list-dataset-groups.invalid.json.txt'), 'utf8');
+}
+
+/** A log file body `{"Records":[...]}` holding the given records (objects or raw JSON texts). */
+export function logFileText(records: readonly unknown[]): string {
+  const parts = records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record)));
+  return `{"Records":[${parts.join(',')}]}`;
+}
+
+/** The same, gzipped as CloudTrail delivers it. */
+export function gzippedLogFile(records: readonly unknown[]): Buffer {
+  return gzipSync(logFileText(records));
+}
+
+/** Yields a buffer in chunks of `size` bytes, as a stream would. */
+export async function* chunked(bytes: Buffer | string, size = 64 * 1024): AsyncGenerator<Uint8Array> {
+  const buffer = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  for (let offset = 0; offset < buffer.length; offset += size) yield buffer.subarray(offset, offset + size);
+}
+
+/** A CloudTrail log file key in the account layout, or the organization layout with `organizationId`. */
+export function logObjectKey(options: {
+  accountId?: string;
+  region?: string;
+  date?: string;
+  organizationId?: string;
+  prefix?: string;
+  id?: string;
+}): string {
+  const accountId = options.accountId ?? '123456789012';
+  const region = options.region ?? 'us-east-1';
+  const [year, month, day] = (options.date ?? '2024-06-02').split('-');
+  const org = options.organizationId ? `${options.organizationId}/` : '';
+  const prefix = options.prefix ? `${options.prefix}/` : '';
+  const id = options.id ?? 'AbCdEfGh12345678';
+  return `${prefix}AWSLogs/${org}${accountId}/CloudTrail/${region}/${year}/${month}/${day}/${accountId}_CloudTrail_${region}_${year}${month}${day}T2020Z_${id}.json.gz`;
+}
+
+/** A minimal valid CloudTrail record of a service, for tests that need many. */
+export function makeRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLE:session',
+      arn: 'arn:aws:sts::123456789012:assumed-role/MlRole/session',
+      accountId: '123456789012',
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::123456789012:role/MlRole', userName: 'MlRole' },
+      },
+    },
+    eventTime: '2024-06-02T20:15:00Z',
+    eventSource: 'sagemaker.amazonaws.com',
+    eventName: 'CreateTrainingJob',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-cli/2.15.0',
+    requestParameters: { trainingJobName: 'job-1' },
+    responseElements: { trainingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1' },
+    requestID: 'req-1',
+    eventID: 'evt-1',
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    eventCategory: 'Management',
+    recipientAccountId: '123456789012',
+    ...overrides,
+  };
+}
