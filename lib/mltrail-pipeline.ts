@@ -1,0 +1,598 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnTrail } from 'aws-cdk-lib/aws-cloudtrail';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  Architecture,
+  EventSourceMapping,
+  type IEventSourceDlq,
+  type IFunction,
+  Runtime,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, HANDLER_ENTRY, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
+import {
+  GLOBAL_SECONDARY_INDEXES,
+  SORT_KEY_ATTRIBUTE,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+} from '../contract/table-schema';
+import { wildcardResourceFindingId } from './nag-finding';
+import { PipelineAlarms } from './pipeline-alarms';
+import { type LogLevel, PipelinePropsError, validateEnvironmentSize } from './pipeline-props-validation';
+import { resolveSettings, type Settings } from './pipeline-settings';
+import { selectTrailEvents } from './trail-event-selectors';
+import { TrailLogBucket } from './trail-log-bucket';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** AWS's guidance for an SQS event source: visibility timeout at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Log-file notifications per invocation. */
+export const SQS_BATCH_SIZE = 10;
+/** The longest SQS keeps a message; a notification waits this long for a fix before it is lost. */
+export const QUEUE_RETENTION = Duration.days(14);
+const DEFAULT_LOG_EXPIRATION = Duration.days(365);
+const DEFAULT_STREAM_BATCH_SIZE = 100;
+/** Bytes an unresolved environment value (the table name) may take once deployed. */
+const TABLE_NAME_MAX_BYTES = 255;
+const LOG_FILE_SUFFIX = '.json.gz';
+
+/** Props of {@link MlTrailPipeline}. */
+export interface MlTrailPipelineProps {
+  /**
+   * A bucket that an existing trail already delivers log files to. The pipeline then creates no
+   * trail and no log bucket: it adds an event notification to this bucket (through a custom
+   * resource that keeps the bucket's other notifications) and reads the log files under
+   * `logFilePrefix`. Trail props (`trailName`, `isOrganizationTrail`, `organizationId`,
+   * `mlDataEvents`) and log-bucket props (`logExpiration`, `serverAccessLogsBucket`) are then
+   * rejected, because they would have no effect.
+   *
+   * @default - a new multi-Region trail and a new log bucket are created
+   */
+  readonly existingLogBucket?: IBucket;
+
+  /**
+   * S3 key prefix of the trail's log files, without leading or trailing "/". Log files are
+   * read from `<logFilePrefix>/AWSLogs/` only.
+   *
+   * @default - no prefix: log files are under `AWSLogs/`
+   */
+  readonly logFilePrefix?: string;
+
+  /**
+   * KMS key that the log files are encrypted with (the trail's `KmsKeyId`, or the existing
+   * bucket's default key). The function is granted `kms:Decrypt` on it. Only for an existing trail.
+   *
+   * @default - the `encryptionKey` of `existingLogBucket`, if it has one; otherwise none
+   */
+  readonly logEncryptionKey?: IKey;
+
+  /**
+   * Name of the new trail. The bucket policy names the trail's ARN in its `aws:SourceArn`
+   * conditions, so the name is fixed at synthesis.
+   *
+   * @default - a name unique to this construct's path in the app
+   */
+  readonly trailName?: string;
+
+  /**
+   * Make the new trail an organization trail that logs every account of the organization. Deploy
+   * the stack in the management account (or a delegated administrator account) and give
+   * `organizationId`.
+   *
+   * @default false - the trail logs this account only
+   */
+  readonly isOrganizationTrail?: boolean;
+
+  /**
+   * Id of the organization (`o-...`), required with `isOrganizationTrail`: the bucket policy lets
+   * the trail write under `AWSLogs/<organizationId>/`.
+   *
+   * @default - none
+   */
+  readonly organizationId?: string;
+
+  /**
+   * Also log ML data events (model and endpoint invocations) through advanced event selectors:
+   * `true` for the resource types in `DEFAULT_ML_DATA_EVENT_RESOURCE_TYPES`, or a list of CloudTrail
+   * `resources.type` values such as `AWS::Bedrock::Model` or `AWS::SageMaker::Endpoint`.
+   *
+   * Cost warning: every data event is charged, from the first copy ($0.10 per 100,000 events in
+   * us-east-1), and an inference workload can produce millions a day. Each one also becomes a
+   * table item with its write and storage cost. Estimate the volume before turning this on.
+   *
+   * @default false - management events only
+   */
+  readonly mlDataEvents?: boolean | readonly string[];
+
+  /**
+   * Age at which log files expire from the new log bucket (and its server access logs). A whole
+   * number of days.
+   *
+   * @default Duration.days(365)
+   */
+  readonly logExpiration?: Duration;
+
+  /**
+   * Bucket that receives the new log bucket's server access logs, such as an organization's
+   * central access-log bucket. It must accept server access logs from the log bucket.
+   *
+   * @default - a new private bucket, with the same expiry as the log files
+   */
+  readonly serverAccessLogsBucket?: IBucket;
+
+  /**
+   * Catalogue of the events to keep: `{ "<eventSource>": "<service name>" }`. Replaces the
+   * function's built-in catalogue of ML services.
+   *
+   * @default - the built-in catalogue
+   */
+  readonly serviceCatalogue?: Readonly<Record<string, string>>;
+
+  /**
+   * Event sources to keep in addition to the catalogue, `{ "<eventSource>": "<service name>" }`;
+   * an entry here overrides the catalogue's entry for the same event source.
+   *
+   * @default - none
+   */
+  readonly extraServices?: Readonly<Record<string, string>>;
+
+  /**
+   * How long an event stays in the table after its `eventTime`; DynamoDB's time to live then
+   * deletes it. A whole number of days, at least one.
+   *
+   * @default - events are kept forever
+   */
+  readonly retention?: Duration;
+
+  /**
+   * Log level of the ingest function.
+   *
+   * @default 'INFO' - one summary line per log file, warnings and errors
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * Concurrent `BatchWriteItem` requests per log file.
+   *
+   * @default - the function's built-in default
+   */
+  readonly writeConcurrency?: number;
+
+  /**
+   * Memory of the ingest function, in MB.
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of the ingest function. The queue's visibility timeout is six times this.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * The most ingest functions that the queue invokes at once (2-1000). Bounds the write rate that a
+   * backfill puts on the table.
+   *
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Times a log-file notification is received before it moves to the dead-letter queue.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * Retention of the ingest function's log group.
+   *
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly functionLogRetention?: RetentionDays;
+
+  /**
+   * Deletion protection of the events table. The table is retained when the stack is deleted
+   * either way.
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Topic that the alarms notify: dead-letter messages, failed log files, function errors and
+   * throttles.
+   *
+   * @default - the alarms are created without actions
+   */
+  readonly alarmTopic?: ITopic;
+}
+
+/** Options of {@link MlTrailPipeline.addStreamConsumer}. */
+export interface StreamConsumerOptions {
+  /**
+   * Filter criteria, built with `FilterCriteria.filter(...)`; the consumer is invoked only for
+   * matching stream records. For example, only inserts of one service:
+   * `FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { service: { S: FilterRule.isEqual('forecast') } } } })`.
+   *
+   * @default - every stream record
+   */
+  readonly filters?: ReadonlyArray<Record<string, unknown>>;
+
+  /**
+   * Where in the stream the consumer starts.
+   *
+   * @default StartingPosition.LATEST
+   */
+  readonly startingPosition?: StartingPosition;
+
+  /**
+   * Most records per invocation (1-10000).
+   *
+   * @default 100
+   */
+  readonly batchSize?: number;
+
+  /**
+   * Longest time to gather records before invoking.
+   *
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Retries of a failed batch.
+   *
+   * @default - retried until the records expire from the stream (24 hours)
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * Destination for the records of a batch that exhausted its retries, such as an `SqsDlq`.
+   *
+   * @default - none: such records are skipped
+   */
+  readonly onFailure?: IEventSourceDlq;
+
+  /**
+   * Whether the consumer reports the records that failed (`batchItemFailures`), so only those
+   * are retried.
+   *
+   * @default false
+   */
+  readonly reportBatchItemFailures?: boolean;
+}
+
+/**
+ * The audit pipeline for ML-service API calls: CloudTrail -> S3 -> SQS (with a dead-letter
+ * queue) -> Lambda -> DynamoDB, with a stream for downstream consumers and alarms for operators.
+ */
+export class MlTrailPipeline extends Construct {
+  /** The events table: one item per ML-service API call. */
+  readonly table: ITable;
+  /** The bucket the log files are read from. */
+  readonly logBucket: IBucket;
+  /** The queue of log-file notifications; backfill sends S3-event-shaped messages here. */
+  readonly queue: IQueue;
+  /** Notifications that failed `maxReceiveCount` times; redrive them to `queue`. */
+  readonly deadLetterQueue: IQueue;
+  /** The function that ingests log files. */
+  readonly ingestFunction: IFunction;
+  /** ARN of the trail this construct created, if it created one. */
+  readonly trailArn?: string;
+  /** The operational alarms. */
+  readonly alarms: readonly IAlarm[];
+
+  private readonly tableStreamArn: string;
+
+  constructor(scope: Construct, id: string, props: MlTrailPipelineProps = {}) {
+    super(scope, id);
+
+    const settings = resolveSettings(props);
+
+    const table = this.createTable(props.deletionProtection ?? true);
+    this.table = table;
+    const streamArn = table.tableStreamArn;
+    if (streamArn === undefined) {
+      throw new Error('the events table was created without a stream');
+    }
+    this.tableStreamArn = streamArn;
+
+    if (props.existingLogBucket !== undefined) {
+      this.logBucket = props.existingLogBucket;
+    } else {
+      const trailName = props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+      this.trailArn = Stack.of(this).formatArn({
+        service: 'cloudtrail',
+        resource: 'trail',
+        resourceName: trailName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      const logBucket = new TrailLogBucket(this, 'LogBucket', {
+        trailArn: this.trailArn,
+        keyPrefix: settings.keyPrefix,
+        organizationId: props.isOrganizationTrail ? props.organizationId : undefined,
+        logExpiration: props.logExpiration ?? DEFAULT_LOG_EXPIRATION,
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+      });
+      this.logBucket = logBucket.bucket;
+      const trail = new CfnTrail(this, 'Trail', {
+        trailName,
+        s3BucketName: logBucket.bucket.bucketName,
+        s3KeyPrefix: props.logFilePrefix,
+        isLogging: true,
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        enableLogFileValidation: true,
+        isOrganizationTrail: props.isOrganizationTrail ?? false,
+        ...selectTrailEvents(settings.dataEventResourceTypes),
+      });
+      // CloudTrail checks the bucket policy when the trail is created.
+      trail.node.addDependency(logBucket.policy);
+    }
+
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+    });
+    this.deadLetterQueue = deadLetterQueue;
+    const queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: QUEUE_RETENTION,
+      visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+    this.queue = queue;
+
+    // S3 -> SQS rather than S3 -> Lambda: an asynchronous invocation is retried twice and then
+    // dropped, while the queue keeps a failing notification for retries and the dead-letter
+    // queue, and lets backfill and redrive reuse the same path.
+    this.logBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), {
+      prefix: `${settings.keyPrefix}AWSLogs/`,
+      suffix: LOG_FILE_SUFFIX,
+    });
+    this.acknowledgeNotificationsHandler();
+
+    this.ingestFunction = this.createIngestFunction(props, settings, queue);
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      ingestFunction: this.ingestFunction,
+      deadLetterQueue,
+      alarmTopic: props.alarmTopic,
+    }).alarms;
+  }
+
+  /**
+   * Subscribes `consumer` to the events table's stream (new images), with optional filter
+   * criteria, and grants it read access to the stream.
+   *
+   * @returns the event source mapping
+   */
+  addStreamConsumer(consumer: IFunction, options: StreamConsumerOptions = {}): EventSourceMapping {
+    const role = consumer.role;
+    if (role === undefined) {
+      throw new PipelinePropsError(
+        `Cannot subscribe ${consumer.node.path} to the events stream: its execution role is unknown here; ` +
+          'import the function with Function.fromFunctionAttributes({ functionArn, role }).',
+      );
+    }
+    const id = `MlTrailStream${Names.nodeUniqueId(this.node)}`;
+    if (consumer.node.tryFindChild(id) !== undefined) {
+      throw new PipelinePropsError(
+        `${consumer.node.path} is already subscribed to this events stream; combine the filters into one call.`,
+      );
+    }
+    const subscription = new Construct(consumer, id);
+
+    const readStream = new Policy(subscription, 'ReadPolicy', {
+      roles: [role],
+      statements: [
+        new PolicyStatement({
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          resources: [this.tableStreamArn],
+        }),
+        new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
+      ],
+    });
+    Validations.of(readStream).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams supports no resource-level permissions, so it needs "*"; Lambda calls it ' +
+        'to find the stream. The record-reading actions are limited to this table stream ARN.',
+    });
+
+    const mapping = new EventSourceMapping(subscription, 'Mapping', {
+      target: consumer,
+      eventSourceArn: this.tableStreamArn,
+      startingPosition: options.startingPosition ?? StartingPosition.LATEST,
+      batchSize: options.batchSize ?? DEFAULT_STREAM_BATCH_SIZE,
+      maxBatchingWindow: options.maxBatchingWindow,
+      retryAttempts: options.retryAttempts,
+      onFailure: options.onFailure,
+      reportBatchItemFailures: options.reportBatchItemFailures,
+      filters: options.filters === undefined ? undefined : [...options.filters],
+    });
+    // Lambda checks the role's stream permissions when it creates the mapping.
+    mapping.node.addDependency(readStream);
+    return mapping;
+  }
+
+  private createTable(deletionProtection: boolean): Table {
+    const string = (name: string) => ({ name, type: AttributeType.STRING });
+    const table = new Table(this, 'EventsTable', {
+      partitionKey: string(TABLE_KEY.partitionKey),
+      sortKey: string(TABLE_KEY.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection,
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      stream: StreamViewType.NEW_IMAGE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of GLOBAL_SECONDARY_INDEXES) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: string(index.partitionKey),
+        sortKey: string(index.sortKey ?? SORT_KEY_ATTRIBUTE),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  private createIngestFunction(
+    props: MlTrailPipelineProps,
+    settings: Settings,
+    queue: Queue,
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, 'IngestFunctionLogGroup', {
+      retention: props.functionLogRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role, so the function gets no managed policy and no log permissions beyond its group.
+    const role = new Role(this, 'IngestFunctionRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Reads CloudTrail log files and writes ML-service events to the events table',
+    });
+    logGroup.grantWrite(role);
+    const logFiles = this.logBucket.arnForObjects(`${settings.keyPrefix}AWSLogs/*`);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadLogFiles',
+        actions: ['s3:GetObject'],
+        resources: [logFiles],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteEvents',
+        actions: ['dynamodb:BatchWriteItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    const logEncryptionKey = props.logEncryptionKey ?? props.existingLogBucket?.encryptionKey;
+    logEncryptionKey?.grantDecrypt(role);
+
+    const environment = this.functionEnvironment(props, settings);
+    validateEnvironmentSize(environment, TABLE_NAME_MAX_BYTES);
+
+    const ingestFunction = new NodejsFunction(this, 'IngestFunction', {
+      description:
+        'Ingests CloudTrail log files: keeps ML-service events and writes them to the events table',
+      entry: join(PROJECT_ROOT, HANDLER_ENTRY),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      role,
+      logGroup,
+      environment,
+      bundling: {
+        format: OutputFormat.CJS,
+        mainFields: ['module', 'main'],
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Ship the SDK versions the tests ran against, not whichever the runtime carries.
+        bundleAwsSDK: true,
+      },
+    });
+    Validations.of(ingestFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x, the runtime the function is built (esbuild target node22) and tested for, ' +
+        'supported by Lambda until 2027. Moving to a newer runtime is a deliberate change with its own test ' +
+        'run, not a side effect of upgrading the CDK.',
+    });
+    Validations.of(role).acknowledge({
+      id: wildcardResourceFindingId(this, logFiles),
+      reason:
+        'CloudTrail names each log file at delivery (account, Region, date, random suffix), so s3:GetObject ' +
+        'is granted on the trail prefix "AWSLogs/*" of the log bucket: the narrowest pattern that matches ' +
+        'every log file and nothing outside the trail prefix.',
+    });
+
+    ingestFunction.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: SQS_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.maxConcurrency,
+      }),
+    );
+    return ingestFunction;
+  }
+
+  private functionEnvironment(props: MlTrailPipelineProps, settings: Settings): Record<string, string> {
+    const environment: Record<string, string> = {
+      [ENV.TABLE_NAME]: this.table.tableName,
+      [ENV.RETENTION_DAYS]: String(settings.retentionDays),
+      POWERTOOLS_SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (props.serviceCatalogue !== undefined) {
+      environment[ENV.SERVICE_CATALOGUE] = JSON.stringify(props.serviceCatalogue);
+    }
+    if (props.extraServices !== undefined) {
+      environment[ENV.EXTRA_SERVICES] = JSON.stringify(props.extraServices);
+    }
+    if (props.writeConcurrency !== undefined) {
+      environment[ENV.WRITE_CONCURRENCY] = String(props.writeConcurrency);
+    }
+    return environment;
+  }
+
+  /**
+   * S3 event notifications are set by a custom resource whose function the CDK shares across
+   * the stack; its findings are acknowledged there, once.
+   */
+  private acknowledgeNotificationsHandler(): void {
+    const handler = Stack.of(this).node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (handler === undefined || handler.node.metadata.length > 0) {
+      return;
+    }
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'The CDK BucketNotificationsHandler custom resource (it sets the log bucket notification, a ' +
+        'CloudFormation deploy-time call) gets AWSLambdaBasicExecutionRole from the CDK, which exposes no ' +
+        'option to replace it; the policy only lets it write its own CloudWatch logs.',
+    });
+  }
+}

@@ -1,0 +1,175 @@
+import { Duration } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { MlTrailPipelineProps } from './mltrail-pipeline';
+import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
+
+/**
+ * Context keys the stack reads (`-c key=value` or `cdk.json`), each mapped to a construct prop.
+ * Values given on the command line arrive as strings and are parsed here.
+ */
+export const CONTEXT_KEYS = {
+  existingLogBucketName: 'existingLogBucketName',
+  logFilePrefix: 'logFilePrefix',
+  logEncryptionKeyArn: 'logEncryptionKeyArn',
+  trailName: 'trailName',
+  organizationId: 'organizationId',
+  mlDataEvents: 'mlDataEvents',
+  logExpirationDays: 'logExpirationDays',
+  retentionDays: 'retentionDays',
+  serviceCatalogue: 'serviceCatalogue',
+  extraServices: 'extraServices',
+  logLevel: 'logLevel',
+  writeConcurrency: 'writeConcurrency',
+  memorySize: 'memorySize',
+  timeoutSeconds: 'timeoutSeconds',
+  maxConcurrency: 'maxConcurrency',
+  deletionProtection: 'deletionProtection',
+  alarmTopicArn: 'alarmTopicArn',
+} as const;
+
+/**
+ * Builds the pipeline's props from context. `organizationId` alone turns the trail into an
+ * organization trail; `existingLogBucketName` switches to an existing trail's bucket.
+ */
+export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps {
+  const context = new ContextReader(scope);
+  const existingLogBucketName = context.string(CONTEXT_KEYS.existingLogBucketName);
+  const logEncryptionKeyArn = context.string(CONTEXT_KEYS.logEncryptionKeyArn);
+  const organizationId = context.string(CONTEXT_KEYS.organizationId);
+  const alarmTopicArn = context.string(CONTEXT_KEYS.alarmTopicArn);
+  const logExpirationDays = context.integer(CONTEXT_KEYS.logExpirationDays);
+  const retentionDays = context.integer(CONTEXT_KEYS.retentionDays);
+  const timeoutSeconds = context.integer(CONTEXT_KEYS.timeoutSeconds);
+
+  return {
+    existingLogBucket:
+      existingLogBucketName === undefined
+        ? undefined
+        : Bucket.fromBucketName(scope, 'ExistingLogBucket', existingLogBucketName),
+    logFilePrefix: context.string(CONTEXT_KEYS.logFilePrefix),
+    logEncryptionKey:
+      logEncryptionKeyArn === undefined
+        ? undefined
+        : Key.fromKeyArn(scope, 'LogEncryptionKey', logEncryptionKeyArn),
+    trailName: context.string(CONTEXT_KEYS.trailName),
+    isOrganizationTrail: organizationId === undefined ? undefined : true,
+    organizationId,
+    mlDataEvents: context.dataEvents(CONTEXT_KEYS.mlDataEvents),
+    logExpiration: logExpirationDays === undefined ? undefined : Duration.days(logExpirationDays),
+    retention: retentionDays === undefined ? undefined : Duration.days(retentionDays),
+    serviceCatalogue: context.stringMap(CONTEXT_KEYS.serviceCatalogue),
+    extraServices: context.stringMap(CONTEXT_KEYS.extraServices),
+    logLevel: context.string(CONTEXT_KEYS.logLevel)?.toUpperCase() as LogLevel | undefined,
+    writeConcurrency: context.integer(CONTEXT_KEYS.writeConcurrency),
+    memorySize: context.integer(CONTEXT_KEYS.memorySize),
+    timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
+    maxConcurrency: context.integer(CONTEXT_KEYS.maxConcurrency),
+    deletionProtection: context.boolean(CONTEXT_KEYS.deletionProtection),
+    alarmTopic:
+      alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn),
+  };
+}
+
+class ContextReader {
+  constructor(private readonly scope: Construct) {}
+
+  string(key: string): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== 'string' || value === '') {
+      throw invalid(key, value, 'a non-empty string');
+    }
+    return value;
+  }
+
+  integer(key: string): number | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    const parsed = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+    if (typeof parsed !== 'number' || !Number.isInteger(parsed)) {
+      throw invalid(key, value, 'a whole number');
+    }
+    return parsed;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') {
+      return value;
+    }
+    if (value === 'true' || value === 'false') {
+      return value === 'true';
+    }
+    throw invalid(key, value, 'true or false');
+  }
+
+  /** `true`/`false`, a JSON array, or comma-separated resource types. */
+  dataEvents(key: string): boolean | readonly string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') {
+      return value;
+    }
+    if (value === 'true' || value === 'false') {
+      return value === 'true';
+    }
+    const list =
+      typeof value === 'string' && !value.startsWith('[') ? value.split(',') : parseJson(key, value);
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+      throw invalid(
+        key,
+        value,
+        'true, false or resource types such as AWS::Bedrock::Model,AWS::SageMaker::Endpoint',
+      );
+    }
+    return list.map((item) => item.trim());
+  }
+
+  /** A JSON object of strings, given as an object in cdk.json or as a JSON string. */
+  stringMap(key: string): Record<string, string> | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    const parsed = parseJson(key, value);
+    const isStringMap =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((item) => typeof item === 'string');
+    if (!isStringMap) {
+      throw invalid(key, value, 'a JSON object of strings such as {"forecast.amazonaws.com":"forecast"}');
+    }
+    return parsed as Record<string, string>;
+  }
+
+  private raw(key: string): unknown {
+    return this.scope.node.tryGetContext(key);
+  }
+}
+
+function parseJson(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new PipelinePropsError(`Invalid context value ${key}=${value}: it is not valid JSON.`, {
+      cause: error,
+    });
+  }
+}
+
+function invalid(key: string, value: unknown, expected: string): PipelinePropsError {
+  return new PipelinePropsError(
+    `Invalid context value ${key}=${JSON.stringify(value)}: expected ${expected}, set with -c ${key}=<value> ` +
+      'or in the context of cdk.json.',
+  );
+}

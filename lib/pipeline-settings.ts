@@ -1,0 +1,139 @@
+import { Duration } from 'aws-cdk-lib';
+import type { MlTrailPipelineProps } from './mltrail-pipeline';
+import {
+  type LogLevel,
+  PipelinePropsError,
+  requireIntegerInRange,
+  requireWholeDays,
+  validateCatalogue,
+  validateDataEventResourceTypes,
+  validateLogFilePrefix,
+  validateLogLevel,
+  validateOrganizationId,
+  validateTrailName,
+} from './pipeline-props-validation';
+import { DEFAULT_ML_DATA_EVENT_RESOURCE_TYPES } from './trail-event-selectors';
+
+/** Memory of the ingest function: the reader streams, so its heap stays near 50-100 MB for any file size. */
+export const DEFAULT_MEMORY_SIZE_MB = 512;
+/** Timeout of the ingest function; one invocation reads up to ten log files. */
+export const DEFAULT_TIMEOUT = Duration.minutes(5);
+const DEFAULT_MAX_RECEIVE_COUNT = 5;
+const DEFAULT_MAX_CONCURRENCY = 10;
+
+/** The pipeline's settings after validation and defaults. */
+export interface Settings {
+  readonly keyPrefix: string;
+  readonly dataEventResourceTypes: readonly string[];
+  readonly retentionDays: number;
+  readonly logLevel: LogLevel;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly maxConcurrency: number;
+  readonly maxReceiveCount: number;
+}
+
+/** Validates the props (every message names the bad value and the fix) and applies defaults. */
+export function resolveSettings(props: MlTrailPipelineProps): Settings {
+  if (props.existingLogBucket !== undefined) {
+    const newTrailOnly = {
+      trailName: props.trailName,
+      isOrganizationTrail: props.isOrganizationTrail,
+      organizationId: props.organizationId,
+      mlDataEvents: props.mlDataEvents,
+      logExpiration: props.logExpiration,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+    };
+    for (const [name, value] of Object.entries(newTrailOnly)) {
+      if (value !== undefined) {
+        throw new PipelinePropsError(
+          `${name} applies only to the trail and log bucket this construct creates, but existingLogBucket ` +
+            `is set: remove ${name}, or configure it on your existing trail or bucket.`,
+        );
+      }
+    }
+  } else if (props.logEncryptionKey !== undefined) {
+    throw new PipelinePropsError(
+      'logEncryptionKey is for the log files of an existing trail, but existingLogBucket is not set: the new ' +
+        'log bucket uses SSE-S3. Remove logEncryptionKey, or set existingLogBucket.',
+    );
+  }
+
+  if (props.logFilePrefix !== undefined) {
+    validateLogFilePrefix(props.logFilePrefix);
+  }
+  if (props.trailName !== undefined) {
+    validateTrailName(props.trailName);
+  }
+  if (props.isOrganizationTrail) {
+    if (props.organizationId === undefined) {
+      throw new PipelinePropsError(
+        'isOrganizationTrail is true but organizationId is not set: give the organization id ("o-...") so the ' +
+          'bucket policy admits the organization log path AWSLogs/<organizationId>/.',
+      );
+    }
+    validateOrganizationId(props.organizationId);
+  } else if (props.organizationId !== undefined) {
+    throw new PipelinePropsError(
+      `organizationId "${props.organizationId}" is set but isOrganizationTrail is not: set isOrganizationTrail: ` +
+        'true for an organization trail, or remove organizationId.',
+    );
+  }
+
+  let dataEventResourceTypes: readonly string[] = [];
+  if (props.mlDataEvents === true) {
+    dataEventResourceTypes = DEFAULT_ML_DATA_EVENT_RESOURCE_TYPES;
+  } else if (Array.isArray(props.mlDataEvents)) {
+    validateDataEventResourceTypes(props.mlDataEvents);
+    dataEventResourceTypes = props.mlDataEvents;
+  }
+
+  if (props.logExpiration !== undefined) {
+    requireWholeDays('logExpiration', props.logExpiration, 'use Duration.days(n).');
+  }
+  const retentionDays =
+    props.retention === undefined
+      ? 0
+      : requireWholeDays(
+          'retention',
+          props.retention,
+          'use Duration.days(n), or leave it unset to keep events forever.',
+        );
+  if (props.serviceCatalogue !== undefined) {
+    validateCatalogue('serviceCatalogue', props.serviceCatalogue);
+  }
+  if (props.extraServices !== undefined) {
+    validateCatalogue('extraServices', props.extraServices);
+  }
+  const logLevel = props.logLevel ?? 'INFO';
+  validateLogLevel(logLevel);
+  if (props.writeConcurrency !== undefined) {
+    requireIntegerInRange('writeConcurrency', props.writeConcurrency, 1, 100);
+  }
+
+  const memorySize = props.memorySize ?? DEFAULT_MEMORY_SIZE_MB;
+  requireIntegerInRange('memorySize', memorySize, 128, 10_240);
+  const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+  const timeoutSeconds = timeout.toSeconds({ integral: false });
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) {
+    throw new PipelinePropsError(
+      `Invalid timeout "${timeout.toHumanString()}": give whole seconds from 1 second to 15 minutes, Lambda's ` +
+        'limits (for example Duration.minutes(5)).',
+    );
+  }
+  const maxConcurrency = props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  requireIntegerInRange('maxConcurrency', maxConcurrency, 2, 1000);
+  const maxReceiveCount = props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
+  requireIntegerInRange('maxReceiveCount', maxReceiveCount, 1, 1000);
+
+  return {
+    keyPrefix: props.logFilePrefix === undefined ? '' : `${props.logFilePrefix}/`,
+    dataEventResourceTypes,
+    retentionDays,
+    logLevel,
+    memorySize,
+    timeout,
+    maxConcurrency,
+    maxReceiveCount,
+  };
+}
