@@ -1,7 +1,7 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { LogFileError, LogFormatError } from './errors';
 import { readLogRecords } from './log-file-reader';
-import { findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
+import { findEventSourceDefect, findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
 import type { RawRecord } from './records-array-splitter';
 import type { ServiceCatalogue } from './service-catalogue';
 
@@ -63,7 +63,7 @@ function skipWhitespace(bytes: Buffer, from: number): number {
  * record must be parsed to tell what it is.
  */
 export function matchCatalogue(bytes: Buffer, catalogue: ServiceCatalogue): CatalogueMatch {
-  let found = false;
+  let found: string | undefined;
   let from = 0;
   for (
     let at = bytes.indexOf(EVENT_SOURCE_KEY, from);
@@ -77,12 +77,13 @@ export function matchCatalogue(bytes: Buffer, catalogue: ServiceCatalogue): Cata
     if (bytes[i] !== QUOTE) continue;
     const end = bytes.indexOf(QUOTE, i + 1);
     if (end === -1) break;
-    found = true;
-    const service = catalogue.get(bytes.toString('latin1', i + 1, end));
+    const eventSource = bytes.toString('latin1', i + 1, end);
+    const service = catalogue.get(eventSource);
     if (service) return { kind: 'catalogued', service };
+    found ??= eventSource;
     from = end + 1;
   }
-  return { kind: found ? 'other' : 'unknown' };
+  return found === undefined ? { kind: 'unknown' } : { kind: 'other', eventSource: found };
 }
 
 function parseRecord(raw: RawRecord): unknown {
@@ -128,9 +129,14 @@ export async function ingestLogFile(
     for await (const raw of readLogRecords(source.body)) {
       records += 1;
       const match = matchCatalogue(raw.bytes, catalogue);
-      if (match.kind === 'other') continue;
+      if (match.kind === 'other' && !raw.syntaxError) {
+        const defect = findEventSourceDefect(match.eventSource);
+        if (defect) noteMalformed({ index: raw.index, reason: defect });
+        continue;
+      }
       let record: unknown;
       try {
+        if (raw.syntaxError) throw raw.syntaxError;
         record = parseRecord(raw);
       } catch (error) {
         invalidJson.push(error as LogFormatError);
@@ -155,6 +161,13 @@ export async function ingestLogFile(
     throw cause;
   }
   const [firstInvalid] = invalidJson;
+  const [firstMalformed] = malformed;
+  if (firstMalformed && malformedRecords === records && !firstInvalid) {
+    throw new LogFileError(
+      source.logFile,
+      `not a CloudTrail log: none of its ${records} record(s) is a CloudTrail record (first: record ${firstMalformed.index}: ${firstMalformed.reason})`,
+    );
+  }
   if (firstInvalid) {
     throw new LogFileError(
       source.logFile,

@@ -32,6 +32,17 @@ const MAX_ARN_SEARCH_DEPTH = 8;
 const SECONDS_PER_DAY = 86_400;
 const ARN_KEY = /arns?$/i;
 
+/**
+ * Why a record with this eventSource is not a CloudTrail record, or undefined: `aws:s3`,
+ * `aws:dynamodb` and the like are the sources of AWS event notifications, whose files also hold a
+ * `Records` array.
+ */
+export function findEventSourceDefect(eventSource: string): string | undefined {
+  return eventSource.startsWith('aws:')
+    ? `record is an AWS event notification (eventSource ${eventSource}), not a CloudTrail record`
+    : undefined;
+}
+
 /** Why a parsed record cannot become an item, or undefined when it can. */
 export function findRecordDefect(record: unknown): string | undefined {
   const object = asObject(record);
@@ -40,6 +51,8 @@ export function findRecordDefect(record: unknown): string | undefined {
   for (const name of REQUIRED_RECORD_FIELDS) {
     if (!asText(object[name])) return `record has no ${name}`;
   }
+  const sourceDefect = findEventSourceDefect(object.eventSource as string);
+  if (sourceDefect) return sourceDefect;
   if (parseEventTime(object.eventTime as string) === undefined)
     return 'record eventTime is not an ISO 8601 timestamp';
   if (!asText(object.eventName)) return 'record has no eventName';

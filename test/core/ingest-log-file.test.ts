@@ -1,0 +1,284 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { MlEventItem } from '../../contract/ml-event-item';
+import { LogFileError } from '../../lambda/core/errors';
+import { ingestLogFile, matchCatalogue } from '../../lambda/core/ingest-log-file';
+import { findRecordDefect } from '../../lambda/core/ml-event';
+import { DEFAULT_SERVICE_CATALOGUE, type ServiceCatalogue } from '../../lambda/core/service-catalogue';
+import {
+  chunked,
+  gzippedLogFile,
+  logFileText,
+  makeRecord,
+  readInvalidPersonalizeSeed,
+  readSeedRecords,
+  readSharedJsonl,
+} from '../support/factories';
+
+const LOG_FILE = 's3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2024/06/02/f.json.gz';
+
+async function ingest(
+  body: Buffer | string,
+  catalogue: ServiceCatalogue = DEFAULT_SERVICE_CATALOGUE,
+  chunkSize?: number,
+) {
+  const items: MlEventItem[] = [];
+  const summary = await ingestLogFile({ body: chunked(body, chunkSize), logFile: LOG_FILE }, catalogue, {
+    put: async (item) => {
+      items.push(item);
+    },
+  });
+  return { items, summary };
+}
+
+async function ingestError(body: Buffer | string): Promise<LogFileError> {
+  try {
+    await ingest(body);
+  } catch (error) {
+    if (error instanceof LogFileError) return error;
+    throw error;
+  }
+  throw new Error('expected the file to fail');
+}
+
+describe('ingestLogFile', () => {
+  const seeds = readSeedRecords();
+
+  it('turns a gzipped log of the seed examples into one item each', async () => {
+    const records = Object.values(seeds);
+
+    const { items, summary } = await ingest(gzippedLogFile(records), DEFAULT_SERVICE_CATALOGUE, 1000);
+
+    expect(items.map((item) => item.serviceEventName).sort()).toEqual([
+      'forecast:CreateDataset',
+      'iotanalytics:CreateChannel',
+      'iotanalytics:CreateDataset',
+      'lookoutmetrics:DescribeAnomalyDetector',
+      'lookoutvision:CreateDataset',
+    ]);
+    expect(items.every((item) => item.logFile === LOG_FILE)).toBe(true);
+    expect(summary).toMatchObject({ records: 5, mlEvents: 5, malformedRecords: 0 });
+    expect(summary.eventsByService).toEqual({
+      forecast: 1,
+      iotanalytics: 2,
+      lookoutmetrics: 1,
+      lookoutvision: 1,
+    });
+  });
+
+  it('fails on the published Personalize example, naming the file and the byte offset, after the good records before it', async () => {
+    const body = gzipSync(logFileText([seeds['forecast-create-dataset'], readInvalidPersonalizeSeed()]));
+    const items: MlEventItem[] = [];
+
+    const failure = ingestLogFile({ body: chunked(body), logFile: LOG_FILE }, DEFAULT_SERVICE_CATALOGUE, {
+      put: async (item) => {
+        items.push(item);
+      },
+    });
+
+    await expect(failure).rejects.toThrow(LogFileError);
+    await expect(failure).rejects.toThrow(
+      new RegExp(
+        `^${LOG_FILE}: unescaped control character in a string \\(a missing quote\\?\\) at byte offset \\d+$`,
+      ),
+    );
+    expect(items.map((item) => item.service)).toEqual(['forecast']);
+  });
+
+  it('passes every shared sample record without a crash and keeps each ML-service record', async () => {
+    const records = readSharedJsonl<Record<string, unknown>>('records.jsonl');
+    const expectedMl = records.filter(
+      (record) =>
+        DEFAULT_SERVICE_CATALOGUE.has(record.eventSource as string) && findRecordDefect(record) === undefined,
+    );
+
+    const { items, summary } = await ingest(gzippedLogFile(records), DEFAULT_SERVICE_CATALOGUE, 8192);
+
+    expect(summary.records).toBe(records.length);
+    expect(items).toHaveLength(expectedMl.length);
+    expect(items.length).toBeGreaterThanOrEqual(20);
+    for (const item of items) {
+      expect(item.principal.length).toBeGreaterThan(0);
+      expect(item.principal).not.toBe('unknown');
+      expect(item.eventTimeId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#.+/);
+    }
+  });
+
+  it('counts malformed records, with their eventID, and keeps the good ones beside them', async () => {
+    const records = [
+      makeRecord({ eventID: 'good-1' }),
+      'null',
+      '"a string"',
+      makeRecord({ eventID: 'no-time', eventTime: undefined }),
+      makeRecord({ eventID: 'good-2' }),
+      { eventVersion: '1.08', eventTime: '2024-01-01T00:00:00Z', eventID: 'insight', insightDetails: {} },
+    ];
+
+    const { items, summary } = await ingest(gzippedLogFile(records));
+
+    expect(items.map((item) => item.eventId)).toEqual(['good-1', 'good-2']);
+    expect(summary.malformedRecords).toBe(4);
+    expect(summary.malformed).toEqual([
+      { index: 1, reason: 'record is null, not an object' },
+      { index: 2, reason: 'record is string, not an object' },
+      { index: 3, eventId: 'no-time', reason: 'record has no eventTime' },
+      { index: 5, eventId: 'insight', reason: 'record has no eventSource' },
+    ]);
+  });
+
+  it('ingests the good records around one that is not valid JSON, then fails the file', async () => {
+    const broken = JSON.stringify(makeRecord({ eventID: 'broken' })).replace(
+      '"eventName"',
+      '"eventName" "x",',
+    );
+    const body = gzippedLogFile([
+      makeRecord({ eventID: 'before' }),
+      broken,
+      makeRecord({ eventID: 'after' }),
+    ]);
+    const items: MlEventItem[] = [];
+
+    const failure = ingestLogFile({ body: chunked(body), logFile: LOG_FILE }, DEFAULT_SERVICE_CATALOGUE, {
+      put: async (item) => {
+        items.push(item);
+      },
+    });
+
+    await expect(failure).rejects.toThrow(
+      /1 record\(s\) are not valid JSON; the others were ingested\. First: record 1 is not valid JSON: .* at byte offset \d+/,
+    );
+    expect(items.map((item) => item.eventId)).toEqual(['before', 'after']);
+  });
+
+  it('drops records of other services without parsing them', async () => {
+    const otherService = JSON.stringify(makeRecord({ eventSource: 's3.amazonaws.com' }));
+
+    expect(matchCatalogue(Buffer.from(otherService), DEFAULT_SERVICE_CATALOGUE)).toEqual({
+      kind: 'other',
+      eventSource: 's3.amazonaws.com',
+    });
+    expect(matchCatalogue(Buffer.from(JSON.stringify(makeRecord())), DEFAULT_SERVICE_CATALOGUE)).toEqual({
+      kind: 'catalogued',
+      service: 'sagemaker',
+    });
+    expect(matchCatalogue(Buffer.from('{"eventName":"x"}'), DEFAULT_SERVICE_CATALOGUE)).toEqual({
+      kind: 'unknown',
+    });
+  });
+
+  it('keeps an ML event whose record also names another service inside it', async () => {
+    const record = makeRecord({
+      requestParameters: { rule: { eventSource: 's3.amazonaws.com' } },
+      eventSource: 'bedrock.amazonaws.com',
+    });
+
+    const { items } = await ingest(gzippedLogFile([record]));
+
+    expect(items.map((item) => item.service)).toEqual(['bedrock']);
+  });
+
+  it('uses a replaced catalogue', async () => {
+    const catalogue = new Map([['s3.amazonaws.com', 'storage']]);
+    const records = [makeRecord(), makeRecord({ eventSource: 's3.amazonaws.com', eventID: 's3' })];
+
+    const { items } = await ingest(gzippedLogFile(records), catalogue);
+
+    expect(items.map((item) => [item.service, item.eventId])).toEqual([['storage', 's3']]);
+  });
+
+  it('accepts an uncompressed JSON log', async () => {
+    const { items } = await ingest(logFileText([makeRecord()]));
+
+    expect(items).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'a truncated gzip',
+      () => gzippedLogFile([makeRecord(), makeRecord()]).subarray(0, 100),
+      /truncated gzip \(unexpected end of file\) at byte offset \d+/,
+    ],
+    [
+      'a corrupt gzip',
+      () => {
+        const body = Buffer.from(gzippedLogFile([makeRecord()]));
+        body.fill(0x41, 20, 40);
+        return body;
+      },
+      /corrupt gzip \(.+\) at byte offset \d+/,
+    ],
+    ['a body without Records', () => gzipSync('{"foo":[]}'), /no Records array/],
+    ['Records that is not an array', () => gzipSync('{"Records":"x"}'), /Records is not an array/],
+    ['an empty gzip', () => gzipSync(''), /the file is empty/],
+  ])('fails on %s with a clear error naming the file', async (_name, body, message) => {
+    const error = await ingestError(body());
+
+    expect(error.message.startsWith(`${LOG_FILE}: `)).toBe(true);
+    expect(error.message).toMatch(message);
+  });
+
+  it.each(readSharedJsonl<string>('digests.jsonl').map((digest, index) => [index, digest]))(
+    'rejects shared digest %i as not a log',
+    async (_index, digest) => {
+      const error = await ingestError(gzipSync(JSON.stringify(digest)));
+
+      expect(error.message).toContain('no Records array (a CloudTrail-Digest or other non-log JSON file?)');
+    },
+  );
+
+  const snippets = readSharedJsonl<{ text: string; file: string }>('malformed-snippets.jsonl');
+
+  it.each(snippets.map((snippet, index) => [index, snippet.text]))(
+    'rejects malformed snippet %i as a log file',
+    async (_index, text) => {
+      const error = await ingestError(gzipSync(text));
+
+      expect(error.message).toMatch(/^s3:\/\/.+: (.+ at byte offset \d+|not a CloudTrail log: .+)$/);
+    },
+  );
+
+  it.each(snippets.map((snippet, index) => [index, snippet.text]))(
+    'keeps the good record beside malformed snippet %i, and fails the file when the snippet is not JSON',
+    async (_index, text) => {
+      const body = gzipSync(`{"Records":[${JSON.stringify(makeRecord({ eventID: 'good' }))},${text}]}`);
+      const items: MlEventItem[] = [];
+      let isJson = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        isJson = false;
+      }
+
+      const ingestion = ingestLogFile({ body: chunked(body), logFile: LOG_FILE }, DEFAULT_SERVICE_CATALOGUE, {
+        put: async (item) => {
+          items.push(item);
+        },
+      });
+
+      if (isJson) await expect(ingestion).resolves.toMatchObject({ records: 2, mlEvents: 1 });
+      else await expect(ingestion).rejects.toThrow(/at byte offset \d+/);
+      expect(items.map((item) => item.eventId)).toEqual(['good']);
+    },
+  );
+
+  it('fails a file of AWS event notifications, which is not a CloudTrail log', async () => {
+    const notification = {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      eventTime: '2024-01-01T00:00:00Z',
+      eventName: 'ObjectCreated:Put',
+    };
+
+    const error = await ingestError(gzippedLogFile([notification]));
+
+    expect(error.message).toContain('not a CloudTrail log: none of its 1 record(s) is a CloudTrail record');
+    expect(error.message).toContain('AWS event notification (eventSource aws:s3)');
+  });
+
+  it('accepts a log with an empty Records array', async () => {
+    const { items, summary } = await ingest(gzippedLogFile([]));
+
+    expect(items).toEqual([]);
+    expect(summary.records).toBe(0);
+  });
+});

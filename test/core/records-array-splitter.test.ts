@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { LogFormatError } from '../../lambda/core/errors';
+import { type RawRecord, RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
+import { readInvalidPersonalizeSeed, readSharedJsonl } from '../support/factories';
+
+function split(text: string, chunkSize = text.length): RawRecord[] {
+  const splitter = new RecordsArraySplitter();
+  const bytes = Buffer.from(text);
+  const records: RawRecord[] = [];
+  for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+    records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
+    if (splitter.failure) throw splitter.failure;
+  }
+  splitter.end();
+  return records;
+}
+
+function splitError(text: string, chunkSize?: number): LogFormatError {
+  try {
+    split(text, chunkSize);
+  } catch (error) {
+    if (error instanceof LogFormatError) return error;
+    throw error;
+  }
+  throw new Error('expected a LogFormatError');
+}
+
+describe('RecordsArraySplitter', () => {
+  const tricky = [
+    { eventID: 'a', text: 'braces } ] { [ and "quotes" and \\ backslashes', eventSource: 'x' },
+    { eventID: 'b', nested: { deep: [[{ a: [] }], {}] }, unicode: 'café ☕ 𝄞' },
+    'a string element',
+    42,
+    null,
+  ];
+
+  it.each([1, 2, 3, 7, 64, 100_000])(
+    'yields the same elements whatever the chunk size (%i bytes)',
+    (chunkSize) => {
+      const text = JSON.stringify({ Records: tricky });
+
+      const records = split(text, chunkSize);
+
+      expect(records.map((record) => JSON.parse(record.bytes.toString()))).toEqual(tricky);
+      expect(records.map((record) => record.index)).toEqual([0, 1, 2, 3, 4]);
+    },
+  );
+
+  it('gives each element its byte offset in the file', () => {
+    const text = JSON.stringify({ Records: tricky });
+
+    const records = split(text, 5);
+
+    for (const record of records) {
+      expect(
+        Buffer.from(text)
+          .subarray(record.offset, record.offset + record.bytes.length)
+          .equals(record.bytes),
+      ).toBe(true);
+    }
+  });
+
+  it('splits every shared sample record, pretty-printed, in small chunks', () => {
+    const samples = readSharedJsonl('records.jsonl');
+    const text = JSON.stringify({ Records: samples }, null, 2);
+
+    const records = split(text, 4096);
+
+    expect(records).toHaveLength(samples.length);
+    expect(records.map((record) => JSON.parse(record.bytes.toString()))).toEqual(samples);
+  });
+
+  it('accepts an empty Records array, other top-level keys and a byte-order mark', () => {
+    expect(split('\uFEFF { "other": {"x": [1, "]"]}, "Records" : [ ] } \n')).toEqual([]);
+  });
+
+  it.each([
+    ['an empty file', '', 'the file is empty'],
+    ['a digest body (no Records)', '{"awsAccountId":"111122223333","logFiles":[]}', 'no Records array'],
+    ['Records that is not an array', '{"Records":{"eventID":"a"}}', 'Records is not an array'],
+    ['a top-level array', '[{"eventID":"a"}]', 'expected a JSON object'],
+    ['a truncated file', '{"Records":[{"eventID":"a"},{"eventID":', 'unexpected end of input'],
+    ['a file cut inside a string', '{"Records":[{"eventID":"a', 'inside a string'],
+    ['mismatched brackets', '{"Records":[{"eventID":"a"]]}', "mismatched ']'"],
+    ['a missing element', '{"Records":[{"a":1},,{"b":2}]}', 'expected a record'],
+    ['a trailing comma', '{"Records":[{"a":1},]}', 'expected a record'],
+    ['data after the end', '{"Records":[]} {"Records":[]}', 'after the end of the log'],
+    ['Records twice', '{"Records":[],"Records":[]}', 'Records appears twice'],
+  ])('rejects %s', (_name, text, message) => {
+    const error = splitError(text);
+
+    expect(error.message).toContain(message);
+  });
+
+  it('rejects the published Personalize example (a missing quote) with the byte offset', () => {
+    const text = `{"Records":[${readInvalidPersonalizeSeed()}]}`;
+
+    const error = splitError(text, 16);
+
+    expect(error.message).toMatch(
+      /unescaped control character in a string \(a missing quote\?\) at byte offset \d+/,
+    );
+    expect(text.slice(0, error.offset).endsWith('"access-key,')).toBe(true);
+  });
+
+  it('returns the records completed before a break in the same chunk', () => {
+    const splitter = new RecordsArraySplitter();
+
+    const records = splitter.push(Buffer.from('{"Records":[{"eventID":"a"},{"eventID":"b"}}'));
+
+    expect(records.map((record) => record.bytes.toString())).toEqual(['{"eventID":"a"}']);
+    expect(splitter.failure?.message).toContain("unexpected '}' in Records");
+    expect(() => splitter.end()).toThrow(LogFormatError);
+  });
+});
