@@ -29,7 +29,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { ENV, HANDLER_ENTRY, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
 import {
   GLOBAL_SECONDARY_INDEXES,
@@ -584,7 +584,9 @@ export class MlTrailPipeline extends Construct {
     const handler = Stack.of(this).node.tryFindChild(
       'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
     );
-    if (handler === undefined || handler.node.metadata.length > 0) {
+    const isAcknowledged = (construct: IConstruct) =>
+      construct.node.metadata.some((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    if (handler === undefined || isAcknowledged(handler)) {
       return;
     }
     Validations.of(handler).acknowledge({

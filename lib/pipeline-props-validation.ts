@@ -16,8 +16,9 @@ const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 const TRAIL_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-])){1,126}[A-Za-z0-9]$/;
 const RESOURCE_TYPE_PATTERN = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
 const EVENT_SOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
-// The service name becomes a partition key and the first half of `service:EventName`.
-const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// The same rule the function applies: the name becomes a partition key value and the first half
+// of `service:EventName`.
+const SERVICE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_S3_KEY_PREFIX_LENGTH = 200;
 /** Lambda's limit on the total size of a function's environment variables. */
 export const MAX_ENVIRONMENT_BYTES = 4096;
@@ -105,14 +106,7 @@ export function validateDataEventResourceTypes(resourceTypes: readonly string[])
 
 /** Throws unless the catalogue maps CloudTrail event sources to service names the table can key on. */
 export function validateCatalogue(propName: string, catalogue: Readonly<Record<string, string>>): void {
-  const entries = Object.entries(catalogue);
-  if (entries.length === 0) {
-    throw new PipelinePropsError(
-      `Invalid ${propName} {}: an empty catalogue keeps no events; map at least one eventSource ` +
-        '(for example "forecast.amazonaws.com") to a service name, or leave it unset.',
-    );
-  }
-  for (const [eventSource, service] of entries) {
+  for (const [eventSource, service] of Object.entries(catalogue)) {
     if (!EVENT_SOURCE_PATTERN.test(eventSource)) {
       throw new PipelinePropsError(
         `Invalid ${propName} key "${eventSource}": expected a CloudTrail eventSource such as ` +
@@ -121,10 +115,25 @@ export function validateCatalogue(propName: string, catalogue: Readonly<Record<s
     }
     if (typeof service !== 'string' || !SERVICE_NAME_PATTERN.test(service)) {
       throw new PipelinePropsError(
-        `Invalid ${propName} value "${String(service)}" for "${eventSource}": use letters, digits, ".", "_" ` +
-          'or "-" (for example "forecast"); it becomes a partition key value.',
+        `Invalid ${propName} value ${JSON.stringify(service)} for "${eventSource}": use 1-63 lowercase letters, ` +
+          'digits or "-" (for example "forecast"); it becomes a partition key value.',
       );
     }
+  }
+}
+
+/** Throws when the catalogue in force would keep no event at all. */
+export function validateCatalogueNotEmpty(
+  serviceCatalogue: Readonly<Record<string, string>> | undefined,
+  extraServices: Readonly<Record<string, string>> | undefined,
+): void {
+  const isEmpty = (catalogue: Readonly<Record<string, string>> | undefined) =>
+    catalogue !== undefined && Object.keys(catalogue).length === 0;
+  if (isEmpty(serviceCatalogue) && (extraServices === undefined || isEmpty(extraServices))) {
+    throw new PipelinePropsError(
+      'Invalid serviceCatalogue {}: with no extraServices the function would keep no event; map at least one ' +
+        'eventSource (for example "forecast.amazonaws.com") to a service name, or leave serviceCatalogue unset.',
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import {
   requireIntegerInRange,
   requireWholeDays,
   validateCatalogue,
+  validateCatalogueNotEmpty,
   validateDataEventResourceTypes,
   validateLogFilePrefix,
   validateLogLevel,
@@ -105,6 +106,7 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
   if (props.extraServices !== undefined) {
     validateCatalogue('extraServices', props.extraServices);
   }
+  validateCatalogueNotEmpty(props.serviceCatalogue, props.extraServices);
   const logLevel = props.logLevel ?? 'INFO';
   validateLogLevel(logLevel);
   if (props.writeConcurrency !== undefined) {
