@@ -45,7 +45,8 @@ const COLON = 0x3a;
 
 type CatalogueMatch =
   | { readonly kind: 'catalogued'; readonly service: string }
-  | { readonly kind: 'other' | 'unknown' };
+  | { readonly kind: 'other'; readonly eventSource: string }
+  | { readonly kind: 'unknown' };
 
 function skipWhitespace(bytes: Buffer, from: number): number {
   let i = from;
