@@ -68,7 +68,8 @@ export async function* queryEvents(
   query: EventQuery,
 ): AsyncGenerator<MlEventItem> {
   const plan = planOf(query);
-  const names: Record<string, string> = { '#pk': plan.key.partitionKey, '#sk': plan.key.sortKey };
+  const names: Record<string, string> = { '#pk': plan.key.partitionKey };
+  if (query.since !== undefined || query.until !== undefined) names['#sk'] = plan.key.sortKey;
   const values: Record<string, unknown> = { ':pk': plan.value };
   let condition = '#pk = :pk';
   if (query.since !== undefined && query.until !== undefined) {

@@ -29,6 +29,8 @@ export interface IngestSettings {
   readonly catalogue: ServiceCatalogue;
   /** Days to keep events; 0 or undefined keeps them forever. */
   readonly retentionDays?: number;
+  /** The clock, for leaving out events already past their retention. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What happened to one object. */
@@ -62,6 +64,7 @@ export async function ingestLogObject(
         logFile: candidate.logFile,
         logAccountId: selection.log.accountId,
         retentionDays: settings.retentionDays,
+        nowEpochSeconds: Math.floor((settings.now ?? Date.now)() / 1000),
       },
       settings.catalogue,
       sink,

@@ -25,6 +25,8 @@ export interface LogReadSummary {
   /** Records of catalogued services handed to the sink. */
   readonly mlEvents: number;
   readonly eventsByService: Readonly<Record<string, number>>;
+  /** ML events older than the retention: counted, not written. */
+  readonly expiredEvents: number;
   /** Records that are not objects or lack a required field: counted, then left out. */
   readonly malformedRecords: number;
   /** The first few malformed records, with their eventID when they have one. */
@@ -34,6 +36,11 @@ export interface LogReadSummary {
 /** The log file being read. */
 export interface LogFileSource extends RecordContext {
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * Current time in epoch seconds: events whose expiresAt has passed are not written (DynamoDB's
+   * TTL would delete them again). Nothing is dropped for age when absent.
+   */
+  readonly nowEpochSeconds?: number;
 }
 
 /** Notes kept per file for the summary line; the count goes on past it. */
@@ -119,6 +126,7 @@ export async function ingestLogFile(
   let records = 0;
   let mlEvents = 0;
   let malformedRecords = 0;
+  let expiredEvents = 0;
   const malformed: MalformedRecordNote[] = [];
   const eventsByService: Record<string, number> = {};
   const invalidJson: LogFormatError[] = [];
@@ -155,7 +163,16 @@ export async function ingestLogFile(
       if (!service) continue;
       mlEvents += 1;
       eventsByService[service] = (eventsByService[service] ?? 0) + 1;
-      await sink.put(toMlEvent(typed, service, source));
+      const item = toMlEvent(typed, service, source);
+      if (
+        item.expiresAt !== undefined &&
+        source.nowEpochSeconds !== undefined &&
+        item.expiresAt <= source.nowEpochSeconds
+      ) {
+        expiredEvents += 1;
+        continue;
+      }
+      await sink.put(item);
     }
   } catch (cause) {
     if (cause instanceof LogFormatError) throw new LogFileError(source.logFile, cause.message, { cause });
@@ -176,5 +193,5 @@ export async function ingestLogFile(
       { cause: firstInvalid },
     );
   }
-  return { records, mlEvents, eventsByService, malformedRecords, malformed };
+  return { records, mlEvents, eventsByService, expiredEvents, malformedRecords, malformed };
 }

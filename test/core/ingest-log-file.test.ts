@@ -186,6 +186,28 @@ describe('ingestLogFile', () => {
     expect(items.map((item) => [item.service, item.eventId])).toEqual([['storage', 's3']]);
   });
 
+  it('leaves out events already past their retention, counting them', async () => {
+    const records = [
+      makeRecord({ eventID: 'old', eventTime: '2024-01-01T00:00:00Z' }),
+      makeRecord({ eventID: 'recent', eventTime: '2024-06-01T00:00:00Z' }),
+    ];
+    const items: MlEventItem[] = [];
+
+    const summary = await ingestLogFile(
+      {
+        body: chunked(gzippedLogFile(records)),
+        logFile: LOG_FILE,
+        retentionDays: 30,
+        nowEpochSeconds: Date.UTC(2024, 5, 15) / 1000,
+      },
+      DEFAULT_SERVICE_CATALOGUE,
+      { put: async (item) => void items.push(item) },
+    );
+
+    expect(items.map((item) => item.eventId)).toEqual(['recent']);
+    expect(summary).toMatchObject({ mlEvents: 2, expiredEvents: 1 });
+  });
+
   it('accepts an uncompressed JSON log', async () => {
     const { items } = await ingest(logFileText([makeRecord()]));
 

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../contract/environment';
+import { loadConfig } from '../lambda/config';
+import { ConfigurationError } from '../lambda/core/errors';
+import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
+
+describe('loadConfig', () => {
+  it('reads the table name and defaults the rest', () => {
+    const config = loadConfig({ [ENV.TABLE_NAME]: 'events' });
+
+    expect(config).toEqual({
+      tableName: 'events',
+      catalogue: DEFAULT_SERVICE_CATALOGUE,
+      retentionDays: 0,
+      writeConcurrency: 4,
+    });
+  });
+
+  it('fails fast naming a missing table name', () => {
+    expect(() => loadConfig({})).toThrow(
+      new ConfigurationError('MLTRAIL_TABLE_NAME environment variable is not set'),
+    );
+  });
+
+  it('replaces the catalogue, then merges extra services over it', () => {
+    const config = loadConfig({
+      [ENV.TABLE_NAME]: 'events',
+      [ENV.SERVICE_CATALOGUE]: '{"forecast.amazonaws.com":"forecast"}',
+      [ENV.EXTRA_SERVICES]: '{"healthlake.amazonaws.com":"healthlake"}',
+    });
+
+    expect([...config.catalogue]).toEqual([
+      ['forecast.amazonaws.com', 'forecast'],
+      ['healthlake.amazonaws.com', 'healthlake'],
+    ]);
+  });
+
+  it('extends the default catalogue', () => {
+    const config = loadConfig({
+      [ENV.TABLE_NAME]: 'events',
+      [ENV.EXTRA_SERVICES]: '{"healthlake.amazonaws.com":"healthlake"}',
+    });
+
+    expect(config.catalogue.get('healthlake.amazonaws.com')).toBe('healthlake');
+    expect(config.catalogue.get('bedrock.amazonaws.com')).toBe('bedrock');
+  });
+
+  it.each([
+    [ENV.SERVICE_CATALOGUE, 'not json', /MLTRAIL_SERVICE_CATALOGUE is not valid JSON/],
+    [ENV.SERVICE_CATALOGUE, '["forecast"]', /MLTRAIL_SERVICE_CATALOGUE must be a JSON object/],
+    [
+      ENV.EXTRA_SERVICES,
+      '{"forecast":"forecast"}',
+      /"forecast" is not an eventSource; use the host CloudTrail logs/,
+    ],
+    [
+      ENV.EXTRA_SERVICES,
+      '{"x.amazonaws.com":"Bad Name"}',
+      /service name for "x.amazonaws.com" must be lowercase/,
+    ],
+    [ENV.SERVICE_CATALOGUE, '{}', /the service catalogue is empty/],
+    [ENV.RETENTION_DAYS, '-1', /MLTRAIL_RETENTION_DAYS must be a whole number >= 0, got "-1"/],
+    [ENV.RETENTION_DAYS, '1.5', /MLTRAIL_RETENTION_DAYS must be a whole number/],
+    [ENV.WRITE_CONCURRENCY, '0', /MLTRAIL_WRITE_CONCURRENCY must be a whole number >= 1/],
+  ])('rejects %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [ENV.TABLE_NAME]: 'events', [name]: value })).toThrow(message);
+  });
+});
