@@ -98,7 +98,14 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     let deep: unknown = 'bottom';
     for (let level = 0; level < 40; level += 1) deep = { level: deep };
     const item = itemOf({
-      requestParameters: { '': 'empty key', big: JSON.parse('12345678901234567890'), deep, list: [], map: {}, empty: '' },
+      requestParameters: {
+        '': 'empty key',
+        big: JSON.parse('12345678901234567890'),
+        deep,
+        list: [],
+        map: {},
+        empty: '',
+      },
       responseElements: { blob: 'x'.repeat(300_000) },
     });
 
@@ -106,7 +113,10 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     await writer.flush();
 
     const [stored] = await scanAll(documents, tableName);
-    expect(stored).toMatchObject({ responseElementsTruncated: true, requestParameters: { '(empty)': 'empty key' } });
+    expect(stored).toMatchObject({
+      responseElementsTruncated: true,
+      requestParameters: { '(empty)': 'empty key' },
+    });
   });
 
   describe('access patterns', () => {
