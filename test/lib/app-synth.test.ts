@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CDK_JSON_CONTEXT } from './pipeline-app';
+
+const run = promisify(execFile);
+
+let outdir: string;
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+// The one synthesis that does everything `npx cdk synth` does in the app: real esbuild bundling
+// (no Docker), the built-in CloudFormation validation and the cdk-nag checks, both failing on a finding.
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), 'mltrail-synth-'));
+  await run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(CDK_JSON_CONTEXT) },
+  });
+  template = JSON.parse(await readFile(join(outdir, 'MlTrail.template.json'), 'utf8'));
+}, 120_000);
+
+afterAll(async () => {
+  await rm(outdir, { recursive: true, force: true });
+});
+
+describe('bin/app.ts', () => {
+  it('synthesizes with no finding from the CloudFormation validation or cdk-nag', async () => {
+    const report = JSON.parse(await readFile(join(outdir, 'validation-report.json'), 'utf8'));
+    for (const pluginReport of report.pluginReports) {
+      expect(pluginReport.violations ?? []).toEqual([]);
+    }
+  });
+
+  it('bundles the handler locally into one minified CommonJS file with a source map and the AWS SDK inside', async () => {
+    const [ingestFunction] = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Runtime === 'nodejs22.x',
+    );
+    if (ingestFunction === undefined) throw new Error('no nodejs22.x function in the template');
+    const s3Key = (ingestFunction.Properties.Code as { S3Key: string }).S3Key;
+    const assetDir = join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+    expect((await readdir(assetDir)).sort()).toEqual(['index.js', 'index.js.map']);
+    const bundle = await readFile(join(assetDir, 'index.js'), 'utf8');
+    // Booleans, not the bundle itself, so a failure does not print half a megabyte.
+    expect(/module\.exports=/.test(bundle)).toBe(true);
+    expect(/\/\/# sourceMappingURL=index\.js\.map\s*$/.test(bundle)).toBe(true);
+    expect(bundle.length).toBeLessThan(1_000_000);
+    const sdkRequires = [...bundle.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((match) => match[1]);
+    // The SDK asks for this optional native signer inside a try block; every other SDK module is inside.
+    expect(sdkRequires.filter((name) => name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+  });
+});

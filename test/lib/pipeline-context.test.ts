@@ -1,0 +1,93 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../contract/environment';
+import { MlTrailStack } from '../../lib/mltrail-stack';
+import { pipelinePropsFromContext } from '../../lib/pipeline-context';
+import { createTestApp, logicalIdOf } from './pipeline-app';
+
+function propsFrom(context: Record<string, unknown>) {
+  const stack = new Stack(createTestApp(context), 'FromContext');
+  return { stack, props: pipelinePropsFromContext(stack) };
+}
+
+describe('pipelinePropsFromContext', () => {
+  it('leaves every prop to the construct defaults when no context is given', () => {
+    const { props } = propsFrom({});
+    expect(Object.values(props).every((value) => value === undefined)).toBe(true);
+  });
+
+  it('parses the strings that -c key=value passes', () => {
+    const { stack, props } = propsFrom({
+      organizationId: 'o-a1b2c3d4e5',
+      logFilePrefix: 'audit',
+      retentionDays: '365',
+      logExpirationDays: '730',
+      timeoutSeconds: '120',
+      memorySize: '1024',
+      deletionProtection: 'false',
+      mlDataEvents: 'AWS::Bedrock::Model, AWS::SageMaker::Endpoint',
+      extraServices: '{"forecast.amazonaws.com":"forecast"}',
+      logLevel: 'debug',
+      alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops',
+    });
+    expect(props).toMatchObject({
+      isOrganizationTrail: true,
+      organizationId: 'o-a1b2c3d4e5',
+      logFilePrefix: 'audit',
+      memorySize: 1024,
+      deletionProtection: false,
+      mlDataEvents: ['AWS::Bedrock::Model', 'AWS::SageMaker::Endpoint'],
+      extraServices: { 'forecast.amazonaws.com': 'forecast' },
+      logLevel: 'DEBUG',
+    });
+    expect(props.retention?.toDays()).toBe(365);
+    expect(props.logExpiration?.toDays()).toBe(730);
+    expect(props.timeout?.toSeconds()).toBe(Duration.minutes(2).toSeconds());
+    expect(stack.resolve(props.alarmTopic?.topicArn)).toBe('arn:aws:sns:us-east-1:111122223333:ops');
+  });
+
+  it('takes typed values from cdk.json as they are', () => {
+    const { props } = propsFrom({
+      mlDataEvents: true,
+      retentionDays: 90,
+      serviceCatalogue: { 'bedrock.amazonaws.com': 'bedrock' },
+    });
+    expect(props.mlDataEvents).toBe(true);
+    expect(props.retention?.toDays()).toBe(90);
+    expect(props.serviceCatalogue).toEqual({ 'bedrock.amazonaws.com': 'bedrock' });
+  });
+
+  it.each([
+    [{ retentionDays: 'a year' }, /Invalid context value retentionDays="a year": expected a whole number/],
+    [{ deletionProtection: 'yes' }, /Invalid context value deletionProtection="yes": expected true or false/],
+    [
+      { extraServices: '{forecast}' },
+      /Invalid context value extraServices=\{forecast\}: it is not valid JSON/,
+    ],
+    [
+      { serviceCatalogue: '["forecast"]' },
+      /Invalid context value serviceCatalogue=.*a JSON object of strings/,
+    ],
+  ])('rejects %o, naming the key and the expected form', (context, message) => {
+    expect(() => propsFrom(context)).toThrow(message);
+  });
+});
+
+describe('MlTrailStack with an existing bucket and a retention from context', () => {
+  it('creates no trail, notifies on the named bucket and passes the retention to the function', () => {
+    const stack = new MlTrailStack(
+      createTestApp({ existingLogBucketName: 'corp-cloudtrail-logs', retentionDays: '30' }),
+      'MlTrail',
+    );
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    template.hasResourceProperties('Custom::S3BucketNotifications', { BucketName: 'corp-cloudtrail-logs' });
+    const variables =
+      template.toJSON().Resources[logicalIdOf(stack.pipeline.ingestFunction)].Properties.Environment
+        .Variables;
+    expect(variables[ENV.RETENTION_DAYS]).toBe('30');
+    expect(template.toJSON().Outputs.TrailArn).toBeUndefined();
+    expect(template.toJSON().Outputs.LogBucketName.Value).toBe('corp-cloudtrail-logs');
+  });
+});
