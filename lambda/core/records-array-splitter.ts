@@ -83,16 +83,6 @@ function describeByte(byte: number): string {
     : `byte 0x${byte.toString(16)}`;
 }
 
-/** A grammar error inside a value whose extent is still known. */
-class GrammarError extends Error {
-  constructor(
-    message: string,
-    readonly offset?: number,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Splits a CloudTrail log file (`{"Records":[{...},{...}]}`) into the raw bytes of each element of
  * its `Records` array while the file streams in, chunk by chunk. It checks the whole JSON grammar
@@ -170,26 +160,20 @@ export class RecordsArraySplitter {
     while (i < length) {
       const byte = chunk[i] as number;
       if (this.state === State.ArrayValue || this.state === State.RootSkipValue) {
-        if (this.inString) {
-          i = this.scanString(chunk, i);
-          continue;
+        i = this.scanValue(chunk, i);
+        if (i === length) break;
+        const separator = chunk[i] as number;
+        this.endValue(i);
+        if (this.state === State.ArrayValue) {
+          if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in Records`);
+          this.finishElement(chunk, elementStart, i, records);
+          elementStart = -1;
+          this.state = separator === COMMA ? State.ArrayElement : State.RootAfterValue;
+        } else if (separator === CLOSE_BRACKET) {
+          throw this.error(i, `unexpected ']'`);
+        } else {
+          this.state = separator === COMMA ? State.RootKey : State.Done;
         }
-        if (this.depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET || byte === CLOSE_BRACE)) {
-          this.endValue(i);
-          if (this.state === State.ArrayValue) {
-            if (byte === CLOSE_BRACE) throw this.error(i, `unexpected '}' in Records`);
-            this.finishElement(chunk, elementStart, i, records);
-            elementStart = -1;
-            this.state = byte === COMMA ? State.ArrayElement : State.RootAfterValue;
-          } else if (byte === CLOSE_BRACKET) {
-            throw this.error(i, `unexpected ']'`);
-          } else {
-            this.state = byte === COMMA ? State.RootKey : State.Done;
-          }
-          i++;
-          continue;
-        }
-        this.scanValueByte(byte, i);
         i++;
         continue;
       }
@@ -286,113 +270,166 @@ export class RecordsArraySplitter {
     this.grammarError = undefined;
   }
 
-  /** Checks one byte of a value, outside strings: brackets always, the grammar until it fails. */
-  private scanValueByte(byte: number, i: number): void {
-    if (this.grammarError) {
-      if (byte === QUOTE) this.inString = true;
-      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.open(byte, i);
-      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) this.close(byte, i);
-      return;
-    }
+  /**
+   * Scans the bytes of a value from `start`, checking brackets always and the grammar until it
+   * first fails. Returns the index of a separator (',' ']' '}') met at depth 0, not consumed, or
+   * the chunk's length. The hot loop of the reader: locals, no calls on the common paths.
+   */
+  private scanValue(chunk: Buffer, start: number): number {
+    const length = chunk.length;
+    const nesting = this.nesting;
+    const expect = this.expect;
+    let depth = this.depth;
+    let i = start;
     try {
-      this.checkGrammar(byte, i);
-    } catch (error) {
-      if (!(error instanceof GrammarError)) throw error;
-      this.grammarError = new LogFormatError(error.message, error.offset ?? this.chunkOffset + i);
-      this.token = '';
-      if (this.state === State.RootSkipValue) throw this.grammarError;
-      this.scanValueByte(byte, i);
-    }
-  }
-
-  private checkGrammar(byte: number, i: number): void {
-    if (this.token.length > 0) {
-      if (isTokenByte(byte)) {
-        if (this.token.length >= MAX_TOKEN_LENGTH) {
-          throw new GrammarError(`a bare word longer than ${MAX_TOKEN_LENGTH} characters`, this.tokenOffset);
-        }
-        this.token += String.fromCharCode(byte);
-        return;
+      if (this.escaped && this.inString) {
+        this.escaped = false;
+        this.checkEscape(chunk[i] as number, i);
+        i++;
       }
-      this.finishToken();
-    }
-    if (isWhitespace(byte)) return;
-    const depth = this.depth;
-    const expected = this.expect[depth] as Expect;
-    const acceptsValue = expected === Expect.Value || expected === Expect.ValueOrEnd;
-    const afterValue = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
-    switch (byte) {
-      case QUOTE:
-        if (acceptsValue) this.expect[depth] = afterValue;
-        else if (expected === Expect.Key || expected === Expect.KeyOrEnd) this.expect[depth] = Expect.Colon;
-        else throw new GrammarError(`unexpected string (a missing ',' or ':'?)`);
-        this.inString = true;
-        return;
-      case OPEN_BRACE:
-      case OPEN_BRACKET:
-        if (!acceptsValue) throw new GrammarError(`unexpected ${describeByte(byte)} (a missing ','?)`);
-        this.expect[depth] = afterValue;
-        this.open(byte, i);
-        this.expect[this.depth] = byte === OPEN_BRACE ? Expect.KeyOrEnd : Expect.ValueOrEnd;
-        return;
-      case CLOSE_BRACE:
-        if (expected !== Expect.KeyOrEnd && expected !== Expect.CommaOrEnd) {
-          throw new GrammarError(`unexpected '}' (a trailing ',' or a missing value?)`);
+      if (this.token.length > 0) {
+        const end = this.tokenEnd(chunk, i);
+        this.token += chunk.toString('latin1', i, end);
+        if (end === length) return length;
+        this.finishToken(depth);
+        i = end;
+      }
+      while (i < length) {
+        let byte = chunk[i] as number;
+        if (this.inString) {
+          while (byte !== QUOTE && byte !== BACKSLASH && byte >= FIRST_PRINTABLE) {
+            if (++i === length) return length;
+            byte = chunk[i] as number;
+          }
+          if (byte === QUOTE) {
+            this.inString = false;
+            i++;
+          } else if (byte === BACKSLASH) {
+            if (i + 1 === length) {
+              this.escaped = true;
+              return length;
+            }
+            this.checkEscape(chunk[i + 1] as number, i + 1);
+            i += 2;
+          } else {
+            throw this.error(i, 'unescaped control character in a string (a missing quote?)');
+          }
+          continue;
         }
-        this.close(byte, i);
-        return;
-      case CLOSE_BRACKET:
-        if (expected !== Expect.ValueOrEnd && expected !== Expect.CommaOrEnd) {
-          throw new GrammarError(`unexpected ']' (a trailing ','?)`);
+        if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) {
+          i++;
+          continue;
         }
-        this.close(byte, i);
-        return;
-      case COLON:
-        if (expected !== Expect.Colon) throw new GrammarError(`unexpected ':'`);
-        this.expect[depth] = Expect.Value;
-        return;
-      case COMMA:
-        if (expected !== Expect.CommaOrEnd) throw new GrammarError(`unexpected ','`);
-        this.expect[depth] = this.nesting[depth - 1] === OPEN_BRACE ? Expect.Key : Expect.Value;
-        return;
-      default:
-        if (!isTokenByte(byte)) throw new GrammarError(`unexpected ${describeByte(byte)}`);
-        if (!acceptsValue)
-          throw new GrammarError(`unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
-        this.token = String.fromCharCode(byte);
-        this.tokenOffset = this.chunkOffset + i;
+        if (depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET || byte === CLOSE_BRACE)) return i;
+        const checking = this.grammarError === undefined;
+        const expected = expect[depth] as Expect;
+        const acceptsValue = expected === Expect.Value || expected === Expect.ValueOrEnd;
+        switch (byte) {
+          case QUOTE:
+            if (checking) {
+              if (acceptsValue) expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
+              else if (expected === Expect.Key || expected === Expect.KeyOrEnd) expect[depth] = Expect.Colon;
+              else this.failGrammar(i, `unexpected string (a missing ',' or ':'?)`);
+            }
+            this.inString = true;
+            i++;
+            continue;
+          case OPEN_BRACE:
+          case OPEN_BRACKET:
+            if (checking) {
+              if (acceptsValue) expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
+              else this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ','?)`);
+            }
+            if (depth >= MAX_NESTING) throw this.error(i, `nesting deeper than ${MAX_NESTING} levels`);
+            nesting[depth++] = byte;
+            expect[depth] = byte === OPEN_BRACE ? Expect.KeyOrEnd : Expect.ValueOrEnd;
+            i++;
+            continue;
+          case CLOSE_BRACE:
+          case CLOSE_BRACKET: {
+            const isBrace = byte === CLOSE_BRACE;
+            if ((nesting[depth - 1] === OPEN_BRACE) !== isBrace)
+              throw this.error(i, `mismatched ${describeByte(byte)}`);
+            if (
+              checking &&
+              expected !== Expect.CommaOrEnd &&
+              expected !== (isBrace ? Expect.KeyOrEnd : Expect.ValueOrEnd)
+            ) {
+              this.failGrammar(i, `unexpected ${describeByte(byte)} (a trailing ',' or a missing value?)`);
+            }
+            depth--;
+            i++;
+            continue;
+          }
+          case COLON:
+            if (checking) {
+              if (expected === Expect.Colon) expect[depth] = Expect.Value;
+              else this.failGrammar(i, `unexpected ':'`);
+            }
+            i++;
+            continue;
+          case COMMA:
+            if (checking) {
+              if (expected === Expect.CommaOrEnd)
+                expect[depth] = nesting[depth - 1] === OPEN_BRACE ? Expect.Key : Expect.Value;
+              else this.failGrammar(i, `unexpected ','`);
+            }
+            i++;
+            continue;
+          default: {
+            if (!isTokenByte(byte)) {
+              if (checking) this.failGrammar(i, `unexpected ${describeByte(byte)}`);
+              i++;
+              continue;
+            }
+            const end = this.tokenEnd(chunk, i);
+            if (checking && !acceptsValue)
+              this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
+            this.token = chunk.toString('latin1', i, end);
+            this.tokenOffset = this.chunkOffset + i;
+            if (end === length) return length;
+            this.finishToken(depth);
+            i = end;
+          }
+        }
+      }
+      return i;
+    } finally {
+      this.depth = depth;
     }
   }
 
-  private finishToken(): void {
+  private tokenEnd(chunk: Buffer, start: number): number {
+    let end = start;
+    while (end < chunk.length && isTokenByte(chunk[end] as number)) end++;
+    return end;
+  }
+
+  /** A bare word (number, true, false, null) is complete; `depth` is where it stands. */
+  private finishToken(depth: number): void {
     const token = this.token;
     this.token = '';
-    if (!SCALAR_TOKEN.test(token)) throw new GrammarError(`'${token}' is not a JSON value`, this.tokenOffset);
-    this.expect[this.depth] = this.depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
+    if (this.grammarError) return;
+    if (token.length > MAX_TOKEN_LENGTH || !SCALAR_TOKEN.test(token)) {
+      this.failGrammar(
+        this.tokenOffset - this.chunkOffset,
+        `'${token.slice(0, MAX_TOKEN_LENGTH)}' is not a JSON value`,
+      );
+      return;
+    }
+    this.expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
+  }
+
+  /** Records the first grammar error of the current value; outside Records it fails the file. */
+  private failGrammar(indexInChunk: number, message: string): void {
+    this.grammarError = this.error(indexInChunk, message);
+    if (this.state === State.RootSkipValue) throw this.grammarError;
   }
 
   /** The value at depth 0 ends at `i`: it must be complete. */
   private endValue(i: number): void {
-    if (this.grammarError) return;
-    try {
-      if (this.token.length > 0) this.finishToken();
-      if (this.expect[0] !== Expect.Nothing) throw new GrammarError('expected a value');
-    } catch (error) {
-      if (!(error instanceof GrammarError)) throw error;
-      this.grammarError = new LogFormatError(error.message, error.offset ?? this.chunkOffset + i);
-      if (this.state === State.RootSkipValue) throw this.grammarError;
-    }
-  }
-
-  private open(byte: number, i: number): void {
-    if (this.depth >= MAX_NESTING) throw this.error(i, `nesting deeper than ${MAX_NESTING} levels`);
-    this.nesting[this.depth++] = byte;
-  }
-
-  private close(byte: number, i: number): void {
-    const open = this.nesting[--this.depth];
-    if ((open === OPEN_BRACE) !== (byte === CLOSE_BRACE))
-      throw this.error(i, `mismatched ${describeByte(byte)}`);
+    if (this.grammarError === undefined && this.expect[0] !== Expect.Nothing)
+      this.failGrammar(i, 'expected a value');
   }
 
   private scanString(chunk: Buffer, start: number): number {
