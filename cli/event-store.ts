@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../lambda/adapters/aws-clients';
+import { clientSettingsFor, isLoopbackEndpoint } from './aws-endpoints';
+import { startDynamoDbLocal } from './local/dynamodb-local-server';
+import { ensureEventsTable } from './local/events-table';
+
+/** Table name of the embedded store and the default of `--table`. */
+export const DEFAULT_TABLE_NAME = 'mltrail-events';
+
+/** Folder of the embedded store, relative to the current folder. */
+export const DEFAULT_DATA_DIR = '.mltrail';
+
+/** Which table a command reads or writes. */
+export interface EventStoreOptions {
+  /** A real table (with no endpoint: in AWS, with the default credential chain). */
+  readonly table?: string;
+  /** Any DynamoDB endpoint; a loopback one gets the table created when missing. */
+  readonly endpoint?: string;
+  /** Folder of the embedded DynamoDB Local, used when neither table nor endpoint is given. */
+  readonly dataDir: string;
+  readonly region?: string;
+}
+
+/** An open events table. */
+export interface EventStore {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** The DynamoDB endpoint when not AWS's own. */
+  readonly endpoint?: string;
+  /** Where the table is, for people: `embedded DynamoDB Local (.mltrail/dynamodb)`. */
+  readonly description: string;
+  /** Closes the clients and stops the embedded DynamoDB Local, if started. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the events table a command works on: the embedded DynamoDB Local persisted under
+ * `dataDir` (started here) when neither `table` nor `endpoint` is given; otherwise the table at
+ * `endpoint`, or in AWS. Local tables are created from the stack's definition when missing.
+ */
+export async function openEventStore(options: EventStoreOptions): Promise<EventStore> {
+  const tableName = options.table ?? DEFAULT_TABLE_NAME;
+  if (options.endpoint === undefined && options.table === undefined) {
+    const storeDir = join(options.dataDir, 'dynamodb');
+    const server = await startDynamoDbLocal({ dataDir: storeDir });
+    try {
+      return await connect(
+        tableName,
+        server.endpoint,
+        options.region,
+        true,
+        `embedded DynamoDB Local (${storeDir})`,
+        () => server.stop(),
+      );
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
+  const local = options.endpoint !== undefined && isLoopbackEndpoint(options.endpoint);
+  const where = options.endpoint ? `at ${options.endpoint}` : 'in AWS';
+  return connect(
+    tableName,
+    options.endpoint,
+    options.region,
+    local,
+    `table ${tableName} ${where}`,
+    async () => {},
+  );
+}
+
+async function connect(
+  tableName: string,
+  endpoint: string | undefined,
+  region: string | undefined,
+  createWhenMissing: boolean,
+  description: string,
+  stopServer: () => Promise<void>,
+): Promise<EventStore> {
+  const settings = clientSettingsFor(endpoint, region);
+  const documentClient = createDocumentClient(settings);
+  if (createWhenMissing) {
+    const client = new DynamoDBClient(settings);
+    try {
+      await ensureEventsTable(client, tableName);
+    } finally {
+      client.destroy();
+    }
+  }
+  return {
+    documentClient,
+    tableName,
+    ...(endpoint ? { endpoint } : {}),
+    description,
+    async close() {
+      documentClient.destroy();
+      await stopServer();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The part of an s3rver instance this project uses (s3rver ships no types). */
+export interface S3rverInstance extends EventEmitter {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  readonly httpServer?: Server;
+}
+
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+/** A running s3rver on loopback. */
+export interface LocalS3Server {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Emits `event` with an S3 event notification for each object created or removed. */
+  readonly events: EventEmitter;
+  /** Closes the server and removes its storage folder when it made one. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalS3}. */
+export interface LocalS3Options {
+  /** Buckets to create at start. */
+  readonly buckets?: readonly string[];
+  /** Storage folder; a temporary one, removed on stop, when absent. */
+  readonly directory?: string;
+}
+
+/**
+ * Starts s3rver in this process on 127.0.0.1 at a port the system picks, so that a busy port can
+ * never stop it. Clients need path-style addressing and checksums only when required.
+ */
+export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3Server> {
+  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+  const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'mltrail-s3-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+  });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    events: server,
+    async stop() {
+      server.httpServer?.closeAllConnections();
+      await server.close();
+      if (!options.directory) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** The command line asks for something impossible; the CLI exits with code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
