@@ -1,19 +1,19 @@
+import type { MlEventItem } from '../../contract/ml-event-item';
 import { asBoolean, compact, field, type JsonObject, objectField, textField } from './json-fields';
 
 /** Who made a call, as stored on an item. */
-export interface PrincipalFields {
-  /** The stable identity to group by; never empty. */
-  readonly principal: string;
-  /** userIdentity.type, `Unknown` when absent. */
-  readonly principalType: string;
-  readonly principalArn?: string;
-  readonly principalAccountId?: string;
-  readonly sessionName?: string;
-  readonly userName?: string;
-  readonly accessKeyId?: string;
-  readonly mfaAuthenticated?: boolean;
-  readonly invokedBy?: string;
-}
+export type PrincipalFields = Pick<
+  MlEventItem,
+  | 'principal'
+  | 'principalType'
+  | 'principalArn'
+  | 'principalAccountId'
+  | 'sessionName'
+  | 'userName'
+  | 'accessKeyId'
+  | 'mfaAuthenticated'
+  | 'invokedBy'
+>;
 
 const UNKNOWN_PRINCIPAL = 'unknown';
 const ASSUMED_ROLE_ARN = /^arn:([^:]+):sts::([^:]*):assumed-role\/([^/]+)\/(.+)$/;
