@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTrail } from 'aws-cdk-lib/aws-cloudtrail';
-import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Dashboard, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AttributeType,
   BillingMode,
@@ -39,6 +39,7 @@ import {
 } from '../contract/table-schema';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
+import { PipelineDashboard } from './pipeline-dashboard';
 import { type LogLevel, PipelinePropsError, validateEnvironmentSize } from './pipeline-props-validation';
 import { resolveSettings, type Settings } from './pipeline-settings';
 import { selectTrailEvents } from './trail-event-selectors';
@@ -231,6 +232,15 @@ export interface MlTrailPipelineProps {
    * @default - the alarms are created without actions
    */
   readonly alarmTopic?: ITopic;
+
+  /**
+   * Create a CloudWatch dashboard of events ingested per service, log files by outcome, malformed
+   * records, queue backlog and function health. A dashboard costs $3 a month beyond an account's
+   * first three.
+   *
+   * @default true
+   */
+  readonly createDashboard?: boolean;
 }
 
 /** Options of {@link MlTrailPipeline.addStreamConsumer}. */
@@ -307,6 +317,8 @@ export class MlTrailPipeline extends Construct {
   readonly trailArn?: string;
   /** The operational alarms. */
   readonly alarms: readonly IAlarm[];
+  /** The operator's dashboard, unless `createDashboard` is false. */
+  readonly dashboard?: Dashboard;
 
   private readonly tableStreamArn: string;
 
@@ -387,6 +399,13 @@ export class MlTrailPipeline extends Construct {
       deadLetterQueue,
       alarmTopic: props.alarmTopic,
     }).alarms;
+    if (props.createDashboard ?? true) {
+      this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+        ingestFunction: this.ingestFunction,
+        queue,
+        deadLetterQueue,
+      }).dashboard;
+    }
   }
 
   /**

@@ -28,6 +28,7 @@ export const CONTEXT_KEYS = {
   maxConcurrency: 'maxConcurrency',
   deletionProtection: 'deletionProtection',
   alarmTopicArn: 'alarmTopicArn',
+  createDashboard: 'createDashboard',
 } as const;
 
 /**

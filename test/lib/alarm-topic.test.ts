@@ -11,16 +11,23 @@ let template: Template;
 
 beforeAll(() => {
   const stack = new Stack(createTestApp(), 'Alarmed');
-  new MlTrailPipeline(stack, 'Pipeline', { alarmTopic: Topic.fromTopicArn(stack, 'Ops', TOPIC_ARN) });
+  new MlTrailPipeline(stack, 'Pipeline', {
+    alarmTopic: Topic.fromTopicArn(stack, 'Ops', TOPIC_ARN),
+    createDashboard: false,
+  });
   template = Template.fromStack(stack);
 });
 
-describe('with an alarm topic', () => {
+describe('with an alarm topic and no dashboard', () => {
   it('notifies the topic from every alarm', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(4);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC_ARN]);
     }
+  });
+
+  it('creates no dashboard', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 });

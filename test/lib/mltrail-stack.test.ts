@@ -461,6 +461,41 @@ describe('alarms', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('charts events per ML service, log files by outcome, malformed records, queues and the function', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    // The body is JSON joined with references; stand a placeholder in for each reference.
+    const parts: unknown[] = dashboard?.Properties.DashboardBody['Fn::Join'][1];
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ref')).join(''));
+    const charts = Object.fromEntries(
+      body.widgets.map((widget: { properties: { title: string; metrics: unknown[][] } }) => [
+        widget.properties.title,
+        widget.properties.metrics.map((line) => (typeof line[0] === 'string' ? line[1] : line[0])),
+      ]),
+    );
+    expect(charts).toEqual({
+      'ML events ingested, per service': [
+        {
+          expression: `SEARCH('{${METRICS_NAMESPACE},mlService,service} MetricName="${METRIC_NAMES.EVENTS_INGESTED}"', 'Sum', 300)`,
+        },
+      ],
+      'Log files': [
+        METRIC_NAMES.LOG_FILES_INGESTED,
+        METRIC_NAMES.LOG_FILES_SKIPPED,
+        METRIC_NAMES.LOG_FILES_FAILED,
+      ],
+      'Malformed records': [METRIC_NAMES.MALFORMED_RECORDS],
+      Queues: [
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateNumberOfMessagesVisible',
+        'ApproximateAgeOfOldestMessage',
+      ],
+      'Ingest function': ['Errors', 'Throttles', 'Duration'],
+    });
+  });
+});
+
 describe('outputs', () => {
   it('exports what operators, backfill, redrive and stream consumers need', () => {
     const outputs = template.toJSON().Outputs;
