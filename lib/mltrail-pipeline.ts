@@ -31,12 +31,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { ENV, HANDLER_ENTRY, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
-import {
-  GLOBAL_SECONDARY_INDEXES,
-  SORT_KEY_ATTRIBUTE,
-  TABLE_KEY,
-  TTL_ATTRIBUTE,
-} from '../contract/table-schema';
+import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
@@ -480,7 +475,7 @@ export class MlTrailPipeline extends Construct {
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: string(index.partitionKey),
-        sortKey: string(index.sortKey ?? SORT_KEY_ATTRIBUTE),
+        sortKey: string(index.sortKey),
         projectionType: ProjectionType.ALL,
       });
     }
@@ -552,9 +547,9 @@ export class MlTrailPipeline extends Construct {
     Validations.of(ingestFunction).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Pinned to nodejs22.x, the runtime the function is built (esbuild target node22) and tested for, ' +
-        'supported by Lambda until 2027. Moving to a newer runtime is a deliberate change with its own test ' +
-        'run, not a side effect of upgrading the CDK.',
+        'Pinned to nodejs22.x, the runtime the bundle targets (esbuild target node22), which Lambda supports ' +
+        'into 2027. Moving to a newer runtime is a deliberate change, made with a test run on that runtime, ' +
+        'not a side effect of a CDK upgrade (this rule always asks for the newest runtime the CDK knows).',
     });
     Validations.of(role).acknowledge({
       id: wildcardResourceFindingId(this, logFiles),
