@@ -1,4 +1,5 @@
 import { type Duration, Token } from 'aws-cdk-lib';
+import { EVENT_SOURCE_PATTERN, SERVICE_NAME_PATTERN } from '../contract/catalogue-format';
 
 /** A construct prop or context value that cannot produce a working pipeline. */
 export class PipelinePropsError extends Error {
@@ -15,10 +16,6 @@ const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 // CloudTrail trail names: 3-128 characters, start and end with a letter or digit, no adjacent separators.
 const TRAIL_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-])){1,126}[A-Za-z0-9]$/;
 const RESOURCE_TYPE_PATTERN = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
-const EVENT_SOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
-// The same rule the function applies: the name becomes a partition key value and the first half
-// of `service:EventName`.
-const SERVICE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_S3_KEY_PREFIX_LENGTH = 200;
 /** Lambda's limit on the total size of a function's environment variables. */
 export const MAX_ENVIRONMENT_BYTES = 4096;

@@ -1,3 +1,4 @@
+import { EVENT_SOURCE_PATTERN, SERVICE_NAME_PATTERN } from '../../contract/catalogue-format';
 import { ConfigurationError } from './errors';
 
 /** eventSource (e.g. `forecast.amazonaws.com`) -> service short name (e.g. `forecast`). */
@@ -35,9 +36,6 @@ export const DEFAULT_SERVICE_CATALOGUE: ServiceCatalogue = new Map([
   ['codewhisperer.amazonaws.com', 'q'],
   ['qbusiness.amazonaws.com', 'qbusiness'],
 ]);
-
-const EVENT_SOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$/;
-const SERVICE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Parses a catalogue given as JSON text `{ "<eventSource>": "<service>" }`, naming the setting
