@@ -1,4 +1,4 @@
-import type { SkipReason } from '../lambda/core/log-object-selection';
+import { SKIP_REASONS, type SkipReason } from '../lambda/core/log-object-selection';
 import type { ObjectOutcome } from '../lambda/ingest-object';
 
 /** A log file that failed, and why. */
@@ -103,7 +103,12 @@ export class IngestTally {
         failed: this.failures.length,
         outOfRange: this.outOfRange,
       },
-      skippedByReason: { ...this.skippedByReason },
+      skippedByReason: Object.fromEntries(
+        SKIP_REASONS.filter((reason) => this.skippedByReason[reason]).map((reason) => [
+          reason,
+          this.skippedByReason[reason],
+        ]),
+      ),
       failures: [...this.failures],
       records: this.records,
       events: this.events,

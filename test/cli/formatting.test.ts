@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { dayRangeOf, overlapsRange, parseTimeOption } from '../../cli/date-range';
+import { formatSummary, IngestTally } from '../../cli/ingest-tally';
+import { createProgress, formatProgress } from '../../cli/progress';
+import { encodeS3EventKey, s3EventNotificationBody } from '../../cli/s3-event-message';
+import { regionOfQueueUrl } from '../../cli/sqs-queue-url';
+import { formatEventTable, MAX_PRINCIPAL_WIDTH } from '../../cli/table-output';
+import type { MlEventItem } from '../../contract/ml-event-item';
+import { objectsOfMessageBody } from '../../lambda/core/notifications';
+
+function item(overrides: Partial<MlEventItem> = {}): MlEventItem {
+  return {
+    service: 'forecast',
+    eventTimeId: '2024-06-02T20:15:00Z#evt-1',
+    serviceEventName: 'forecast:CreateDataset',
+    eventSource: 'forecast.amazonaws.com',
+    eventName: 'CreateDataset',
+    eventTime: '2024-06-02T20:15:00Z',
+    eventId: 'evt-1',
+    accountId: '123456789012',
+    principal: 'arn:aws:iam::123456789012:role/MlRole',
+    principalType: 'AssumedRole',
+    logFile: 's3://bucket/key',
+    ...overrides,
+  };
+}
+
+describe('event table', () => {
+  it('aligns time, service, event, principal, account and outcome under a header', () => {
+    const lines = formatEventTable([item(), item({ service: 'sagemaker', errorCode: 'AccessDenied' })]);
+
+    expect(lines).toEqual([
+      'TIME (UTC)            SERVICE    EVENT          PRINCIPAL                              ACCOUNT       OUTCOME',
+      '2024-06-02T20:15:00Z  forecast   CreateDataset  arn:aws:iam::123456789012:role/MlRole  123456789012  ok',
+      '2024-06-02T20:15:00Z  sagemaker  CreateDataset  arn:aws:iam::123456789012:role/MlRole  123456789012  AccessDenied',
+    ]);
+  });
+
+  it('cuts a long principal in the middle', () => {
+    const principal = `arn:aws:sts::123456789012:assumed-role/${'a'.repeat(80)}/session`;
+
+    const [, row] = formatEventTable([item({ principal })]);
+    const cell = row?.split('  ').find((each) => each.includes('...')) ?? '';
+
+    expect(cell).toHaveLength(MAX_PRINCIPAL_WIDTH);
+    expect(principal.startsWith(cell.slice(0, cell.indexOf('...')))).toBe(true);
+    expect(principal.endsWith(cell.slice(cell.indexOf('...') + 3))).toBe(true);
+  });
+});
+
+describe('date options', () => {
+  it.each([
+    ['2024-06-01', '2024-06-01'],
+    ['2024-06-01T12', '2024-06-01T12'],
+    ['2024-06-01T12:30', '2024-06-01T12:30'],
+    ['2024-06-01T12:30:15Z', '2024-06-01T12:30:15'],
+  ])('accepts %s', (value, expected) => {
+    expect(parseTimeOption(value, '--since')).toBe(expected);
+  });
+
+  it.each(['2024-6-1', '2024-02-30', '2024-06-01T12:30:15+02:00', 'today', '2024-06-01T25'])(
+    'rejects %s naming the option',
+    (value) => {
+      expect(() => parseTimeOption(value, '--until')).toThrow(`--until "${value}" is not an ISO date`);
+    },
+  );
+
+  it('compares years, months and days against the range by their prefix', () => {
+    const range = dayRangeOf('2023-12-30', '2024-02-01T10:00:00Z');
+
+    expect(
+      ['2023', '2024', '2023-12', '2024-01', '2024-02', '2023-12-30', '2024-02-01'].every((p) =>
+        overlapsRange(p, range),
+      ),
+    ).toBe(true);
+    expect(
+      ['2022', '2025', '2023-11', '2024-03', '2023-12-29', '2024-02-02'].some((p) => overlapsRange(p, range)),
+    ).toBe(false);
+  });
+
+  it('leaves an open end open', () => {
+    expect(overlapsRange('1999-01-01', dayRangeOf(undefined, '2024-01-01'))).toBe(true);
+    expect(overlapsRange('2999-01-01', dayRangeOf('2024-01-01', undefined))).toBe(true);
+  });
+});
+
+describe('S3 event notification bodies', () => {
+  it.each([
+    ['AWSLogs/123456789012/CloudTrail/x.json.gz', 'AWSLogs/123456789012/CloudTrail/x.json.gz'],
+    ['audit logs/AWSLogs/x.json.gz', 'audit+logs/AWSLogs/x.json.gz'],
+    ['a+b/c=d&e/é.json.gz', 'a%2Bb/c%3Dd%26e/%C3%A9.json.gz'],
+  ])('encodes %s as S3 does', (key, encoded) => {
+    expect(encodeS3EventKey(key)).toBe(encoded);
+  });
+
+  it('is read back by the function to the same bucket, key and size', () => {
+    const body = s3EventNotificationBody({
+      bucket: 'trail-bucket',
+      key: 'my logs/AWSLogs/a+b.json.gz',
+      size: 42,
+    });
+
+    expect(objectsOfMessageBody(body)).toEqual([
+      { bucket: 'trail-bucket', key: 'my logs/AWSLogs/a+b.json.gz', size: 42 },
+    ]);
+    expect(JSON.parse(body).Records[0]).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+    });
+  });
+});
+
+describe('queue URLs', () => {
+  it.each([
+    ['https://sqs.eu-west-1.amazonaws.com/123456789012/mltrail-dlq', 'eu-west-1'],
+    ['https://eu-central-1.queue.amazonaws.com/123456789012/q', 'eu-central-1'],
+    ['http://127.0.0.1:9324/000000000000/q', undefined],
+  ])('finds the region of %s', (url, region) => {
+    expect(regionOfQueueUrl(url)).toBe(region);
+  });
+});
+
+describe('progress', () => {
+  it('shows files, events, MB/s and the time left by bytes', () => {
+    const line = formatProgress(
+      { files: 5, events: 1234, bytes: 10 * 1024 * 1024 },
+      { files: 10, bytes: 30 * 1024 * 1024 },
+      5_000,
+    );
+
+    expect(line).toBe('5/10 files | 1,234 events | 2.0 MB/s | ETA 0:10');
+  });
+
+  it('redraws one line with a bar on a terminal', () => {
+    const written: string[] = [];
+    const progress = createProgress(
+      { isTTY: true, columns: 100, write: (text: string) => written.push(text) },
+      { files: 2, bytes: 2 },
+    );
+
+    progress.update({ files: 1, events: 3, bytes: 1 });
+    progress.finish();
+
+    expect(written[0]).toMatch(/^\r\x1b\[2K\[#{12}\.{12}\] 1\/2 files/);
+    expect(written.at(-1)).toBe('\n');
+  });
+
+  it('writes plain lines at an interval elsewhere', () => {
+    const written: string[] = [];
+    const progress = createProgress(
+      { isTTY: false, write: (text: string) => written.push(text) },
+      { files: 3, bytes: 3 },
+      { lineIntervalMs: 60_000 },
+    );
+
+    progress.update({ files: 1, events: 0, bytes: 1 });
+    progress.update({ files: 2, events: 0, bytes: 2 });
+    progress.finish();
+
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^progress: 1\/3 files/);
+  });
+});
+
+describe('ingest summary', () => {
+  it('counts files by outcome and skip reason and lists each failure with the file', () => {
+    const tally = new IngestTally();
+    tally.add({ logFile: 'a', status: 'skipped', reason: 'digest' });
+    tally.add({
+      logFile: 'b',
+      status: 'ingested',
+      records: 3,
+      mlEvents: 2,
+      eventsByService: { sagemaker: 1, forecast: 1 },
+      malformedRecords: 1,
+      malformed: [],
+      itemsWritten: 2,
+      duplicates: 0,
+      retries: 0,
+    });
+    tally.fail('file:///logs/c.json.gz', new Error('unexpected end of file'));
+    tally.leaveOutOfRange(4);
+
+    const lines = formatSummary(tally.summary());
+
+    expect(lines).toEqual([
+      'files:  1 ingested, 1 skipped (digest 1), 1 failed, 4 outside the date range',
+      'events: 2 ML events from 3 records (forecast 1, sagemaker 1)',
+      '        1 malformed records left out',
+      'failed files:',
+      '  file:///logs/c.json.gz: unexpected end of file',
+    ]);
+  });
+});

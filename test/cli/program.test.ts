@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { runMltrail, temporaryFolder } from './cli-harness';
+
+describe('mltrail command line', () => {
+  it.each(['ingest', 'query', 'backfill', 'redrive', 'local'])(
+    'prints help for %s and exits 0',
+    async (command) => {
+      const run = await runMltrail([command, '--help']);
+
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toContain(`Usage: mltrail ${command}`);
+    },
+  );
+
+  it('lists every command in the top-level help', async () => {
+    const run = await runMltrail(['--help']);
+
+    expect(run.exitCode).toBe(0);
+    for (const command of ['ingest', 'query', 'backfill', 'redrive', 'local']) {
+      expect(run.stdout).toContain(command);
+    }
+  });
+
+  it.each([
+    { args: [], reason: 'Usage: mltrail [options] [command]' },
+    { args: ['bogus'], reason: "unknown command 'bogus'" },
+    { args: ['ingest'], reason: "missing required argument 'path'" },
+    { args: ['ingest', '--concurrency', '0', '.'], reason: 'expected a whole number >= 1' },
+    { args: ['ingest', '--since', '2024-13-01', '.'], reason: '--since "2024-13-01" is not an ISO date' },
+    { args: ['ingest', '--since', '2024-06-02', '--until', '2024-06-01', '.'], reason: 'is after --until' },
+    { args: ['ingest', '/no/such/folder'], reason: 'no such file or folder: /no/such/folder' },
+    { args: ['ingest', 's3://'], reason: 'is not an S3 URL' },
+    { args: ['query'], reason: 'give exactly one of --service, --principal or --account' },
+    { args: ['query', '--service', 'forecast', '--account', '1'], reason: 'give exactly one of' },
+    { args: ['query', '--principal', 'p', '--event-name', 'X'], reason: '--event-name needs --service' },
+    { args: ['query', '--service', 'forecast', '--since', 'yesterday'], reason: 'is not an ISO date' },
+    { args: ['query', '--service', 'forecast', '--limit', '-1'], reason: 'expected a whole number >= 0' },
+    {
+      args: ['backfill', '--bucket', 'b', '--queue', 'q', '--since', '2024-06-01'],
+      reason: "'--until <date>'",
+    },
+    { args: ['redrive'], reason: "required option '--dlq <url>'" },
+    { args: ['local', '--table', 'other'], reason: '--table needs --endpoint' },
+  ])('exits 2 on a usage error: $reason', async ({ args, reason }) => {
+    const run = await runMltrail(args);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(reason);
+  });
+
+  it('exits 2 naming the variable when the function settings in the environment are wrong', async () => {
+    const folder = temporaryFolder('config');
+
+    const run = await runMltrail(['ingest', folder, '--endpoint', 'http://127.0.0.1:9'], {
+      env: { ...process.env, MLTRAIL_RETENTION_DAYS: 'soon' },
+    });
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('MLTRAIL_RETENTION_DAYS must be a whole number');
+  });
+});
