@@ -23,6 +23,8 @@ export interface IngestSummary {
   /** ML-service events among them. */
   readonly events: number;
   readonly eventsByService: Readonly<Record<string, number>>;
+  /** ML events already past the retention (`MLTRAIL_RETENTION_DAYS`): not written. */
+  readonly expiredEvents: number;
   readonly malformedRecords: number;
   readonly itemsWritten: number;
   readonly duplicates: number;
@@ -41,6 +43,7 @@ export class IngestTally {
   private records = 0;
   private events = 0;
   private readonly eventsByService: Record<string, number> = {};
+  private expiredEvents = 0;
   private malformedRecords = 0;
   private itemsWritten = 0;
   private duplicates = 0;
@@ -78,6 +81,7 @@ export class IngestTally {
     for (const [service, count] of Object.entries(outcome.eventsByService)) {
       this.eventsByService[service] = (this.eventsByService[service] ?? 0) + count;
     }
+    this.expiredEvents += outcome.expiredEvents ?? 0;
     this.malformedRecords += outcome.malformedRecords;
     this.itemsWritten += outcome.itemsWritten;
     this.duplicates += outcome.duplicates;
@@ -115,6 +119,7 @@ export class IngestTally {
       eventsByService: Object.fromEntries(
         sortedServices.map((service) => [service, this.eventsByService[service] as number]),
       ),
+      expiredEvents: this.expiredEvents,
       malformedRecords: this.malformedRecords,
       itemsWritten: this.itemsWritten,
       duplicates: this.duplicates,
@@ -141,6 +146,9 @@ export function formatSummary(summary: IngestSummary): string[] {
     `files:  ${files.ingested} ingested, ${files.skipped} skipped${skippedDetail}, ${files.failed} failed${outOfRange}`,
     `events: ${summary.events} ML events from ${summary.records} records${services ? ` (${services})` : ''}`,
   ];
+  if (summary.expiredEvents > 0) {
+    lines.push(`        ${summary.expiredEvents} events past the retention left out`);
+  }
   if (summary.malformedRecords > 0) {
     lines.push(`        ${summary.malformedRecords} malformed records left out`);
   }
