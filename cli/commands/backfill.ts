@@ -46,16 +46,20 @@ async function sendBatch(
     Id: String(index),
     MessageBody: s3EventNotificationBody(object),
   }));
-  let failures: SendFailure[] = [];
-  for (let attempt = 1; pending.length > 0 && attempt <= MAX_SEND_ATTEMPTS; attempt += 1) {
+  const failures: SendFailure[] = [];
+  for (let attempt = 1; pending.length > 0; attempt += 1) {
     const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
     const failed = response.Failed ?? [];
-    failures = failed.map((entry) => ({
-      key: objects[Number(entry.Id)]?.key ?? `entry ${entry.Id}`,
-      error: `${entry.Code}: ${entry.Message ?? 'no message'}`,
-    }));
-    // Sender faults (a bad message) fail again; only the service's own failures are retried.
-    const retryable = new Set(failed.filter((entry) => !entry.SenderFault).map((entry) => entry.Id));
+    // Sender faults (a bad message) would fail again; only the service's own failures are retried.
+    const retryable = new Set(
+      failed.filter((entry) => !entry.SenderFault && attempt < MAX_SEND_ATTEMPTS).map((entry) => entry.Id),
+    );
+    for (const entry of failed.filter((each) => !retryable.has(each.Id))) {
+      failures.push({
+        key: objects[Number(entry.Id)]?.key ?? `entry ${entry.Id}`,
+        error: `${entry.Code}: ${entry.Message ?? 'no message'}`,
+      });
+    }
     pending = pending.filter((entry) => retryable.has(entry.Id));
   }
   return failures;
