@@ -29,7 +29,7 @@ export interface EventStore {
   readonly tableName: string;
   /** The DynamoDB endpoint when not AWS's own. */
   readonly endpoint?: string;
-  /** Where the table is, for people: `embedded DynamoDB Local (.mltrail/dynamodb)`. */
+  /** Where the table is, for people: `table mltrail-events in DynamoDB Local at http://... (data in .mltrail/dynamodb)`. */
   readonly description: string;
   /** Closes the clients and stops the embedded DynamoDB Local, if started. */
   close(): Promise<void>;
@@ -51,7 +51,7 @@ export async function openEventStore(options: EventStoreOptions): Promise<EventS
         server.endpoint,
         options.region,
         true,
-        `embedded DynamoDB Local (${storeDir})`,
+        `table ${tableName} in DynamoDB Local at ${server.endpoint} (data in ${storeDir})`,
         () => server.stop(),
       );
     } catch (error) {

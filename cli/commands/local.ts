@@ -148,8 +148,8 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
   const removeSignalHandlers = stopOnSignal(() => stop(run));
   try {
     writeLines(context.stdout, [
-      `DynamoDB: ${run.store.description}, table ${run.store.tableName}`,
-      `S3 (s3rver): ${run.s3Server.endpoint}, bucket ${LOCAL_TRAIL_BUCKET}`,
+      `events: ${run.store.description}`,
+      `trail bucket: s3://${LOCAL_TRAIL_BUCKET} in s3rver at ${run.s3Server.endpoint}`,
     ]);
     const uploaded = await uploadSamples(run.s3, options.samples);
     await run.pipeline.drained();

@@ -70,6 +70,7 @@ async function answersAsDynamoDbLocal(port: number): Promise<boolean> {
         port,
         method: 'POST',
         path: '/',
+        agent: false,
         timeout: PROBE_TIMEOUT_MS,
         headers: {
           'Content-Type': 'application/x-amz-json-1.0',

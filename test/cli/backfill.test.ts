@@ -140,7 +140,8 @@ describe('mltrail backfill', () => {
     const run = await backfill([], sqs.client);
 
     expect(run.exitCode).toBe(1);
-    expect((sqs.commands[1]?.input as unknown as BatchInput).Entries.map((entry) => entry.Id)).toEqual(['0']);
+    const retried = sqs.commands[1]?.input as unknown as BatchInput | undefined;
+    expect(retried?.Entries.map((entry) => entry.Id)).toEqual(['0']);
     expect(run.stdout).toContain('sent 15 of 16 log files');
     expect(run.stdout).toMatch(/not sent: my trail\/AWSLogs\/.+: InvalidMessageContents: bad body/);
   });

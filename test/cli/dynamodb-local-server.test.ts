@@ -1,0 +1,54 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbLocalError, findFreePort, startDynamoDbLocal } from '../../cli/local/dynamodb-local-server';
+import { runMltrail, temporaryFolder } from './cli-harness';
+
+describe('DynamoDB Local launcher', () => {
+  let blocker: Server;
+  let busyPort: number;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    busyPort = await findFreePort();
+    blocker = createServer((socket) => {
+      sockets.add(socket);
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => blocker.listen(busyPort, '0.0.0.0', resolve));
+  });
+
+  afterAll(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => blocker.close(() => resolve()));
+  });
+
+  it('fails naming a busy port it was told to use, rather than take another program for DynamoDB Local', async () => {
+    await expect(startDynamoDbLocal({ port: busyPort })).rejects.toThrow(`port ${busyPort} is in use`);
+  });
+
+  it('says what to install when java is missing, in one line', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = temporaryFolder('no-java');
+    try {
+      const started = startDynamoDbLocal();
+
+      await expect(started).rejects.toBeInstanceOf(DynamoDbLocalError);
+      await expect(started).rejects.toThrow('java not found: install a Java 17 runtime');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('makes mltrail exit 1 with that line when the embedded store cannot start', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = temporaryFolder('no-java');
+    try {
+      const run = await runMltrail(['query', '--service', 'forecast', '--data-dir', temporaryFolder('data')]);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/^error: java not found: install a Java 17 runtime[^\n]*\n$/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
