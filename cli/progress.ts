@@ -25,7 +25,7 @@ export interface Progress {
   finish(): void;
 }
 
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
 const BAR_REFRESH_MS = 100;
 /** Interval of the plain progress lines when the output is not a terminal. */
 export const PROGRESS_LINE_INTERVAL_MS = 5_000;

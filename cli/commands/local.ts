@@ -45,6 +45,10 @@ interface LocalRun {
   readonly reports: ReadonlyMap<string, FileReport>;
 }
 
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 async function uploadSamples(s3: S3Client, samplesDir: string): Promise<number> {
   let uploaded = 0;
   for await (const file of walkFiles(samplesDir)) {
@@ -156,10 +160,10 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
     const summary = summarize(run.reports);
     const items = await landedEvents(run.store, Object.keys(summary.eventsByService));
     writeLines(context.stdout, [
-      `uploaded ${uploaded} files to s3://${LOCAL_TRAIL_BUCKET}/AWSLogs/; ${run.pipeline.queued.length} passed the notification filter`,
+      `uploaded ${countOf(uploaded, 'file')} to s3://${LOCAL_TRAIL_BUCKET}/AWSLogs/; ${run.pipeline.queued.length} passed the notification filter`,
       ...formatSummary(summary),
       ...(run.pipeline.deadLetters.length > 0
-        ? [`dead-lettered: ${run.pipeline.deadLetters.length} messages`]
+        ? [`dead-lettered: ${countOf(run.pipeline.deadLetters.length, 'message')}`]
         : []),
       '',
       ...(items.length > 0 ? formatEventTable(items) : ['no events landed']),

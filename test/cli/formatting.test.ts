@@ -141,7 +141,7 @@ describe('progress', () => {
     progress.update({ files: 1, events: 3, bytes: 1 });
     progress.finish();
 
-    expect(written[0]?.startsWith(`\r\u001b[2K[${'#'.repeat(12)}${'.'.repeat(12)}] 1/2 files`)).toBe(true);
+    expect(written[0]?.startsWith(`\r\u001b[2K[${'#'.repeat(10)}${'.'.repeat(10)}] 1/2 files`)).toBe(true);
     expect(written.at(-1)).toBe('\n');
   });
 
