@@ -13,13 +13,19 @@ export interface OutputStream {
 /** The SQS operations backfill and redrive use. */
 export type SqsSender = Pick<SQSClient, 'send'>;
 
+/** S3 client settings: path-style addressing for local servers, Region redirects for AWS. */
+export type S3ClientSettings = ClientSettings & {
+  readonly forcePathStyle?: boolean;
+  readonly followRegionRedirects?: boolean;
+};
+
 /** What commands talk to; tests replace parts (there is no local SQS server). */
 export interface CliContext {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   /** Environment the function's settings are read from. */
   readonly env: NodeJS.ProcessEnv;
-  readonly createS3Client: (settings: ClientSettings & { forcePathStyle?: boolean }) => S3Client;
+  readonly createS3Client: (settings: S3ClientSettings) => S3Client;
   readonly createSqsClient: (settings: ClientSettings) => SqsSender;
 }
 

@@ -75,7 +75,8 @@ export async function runBackfill(options: BackfillCommandOptions, context: CliC
   const region = options.region ?? regionOfQueueUrl(options.queue);
   const s3 = context.createS3Client({
     ...clientSettingsFor(options.s3Endpoint, region),
-    ...(options.s3Endpoint ? { forcePathStyle: true } : {}),
+    // A trail bucket may be in another Region than the default one.
+    ...(options.s3Endpoint ? { forcePathStyle: true } : { followRegionRedirects: true }),
   });
   const sqs = context.createSqsClient(clientSettingsFor(undefined, region));
   const failures: SendFailure[] = [];

@@ -127,29 +127,12 @@ async function ingestAll(
   progress.finish();
 }
 
-/**
- * `mltrail ingest <path>...`: reads CloudTrail log files from files, folders (recursively) and
- * `s3://bucket/prefix` URLs with the function's own code, and writes their ML events into the
- * table. Returns the exit code: 1 when some file failed.
- */
-export async function runIngest(
-  paths: readonly string[],
-  options: IngestCommandOptions,
-  context: CliContext,
-) {
-  const range = dayRangeOf(options.since, options.until);
-  const sources = await Promise.all(paths.map(sourceOf));
-  const tableName = options.table ?? DEFAULT_TABLE_NAME;
-  const config = readConfig(context, tableName);
-  let s3Client: S3Client | undefined;
-  const s3 = () => {
-    s3Client ??= context.createS3Client({
-      ...clientSettingsFor(options.s3Endpoint, options.region),
-      ...(options.s3Endpoint ? { forcePathStyle: true } : {}),
-    });
-    return s3Client;
-  };
-  const tally = new IngestTally();
+async function collectCandidates(
+  sources: readonly Source[],
+  range: DayRange,
+  s3: () => S3Client,
+  tally: IngestTally,
+): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   let outOfRange = 0;
   for (const source of sources) {
@@ -159,10 +142,37 @@ export async function runIngest(
     }
   }
   tally.leaveOutOfRange(outOfRange);
+  return candidates;
+}
+
+/**
+ * `mltrail ingest <path>...`: reads CloudTrail log files from files, folders (recursively) and
+ * `s3://bucket/prefix` URLs with the function's own code, and writes their ML events into the
+ * table. Returns the exit code: 1 when some file failed.
+ */
+export async function runIngest(
+  paths: readonly string[],
+  options: IngestCommandOptions,
+  context: CliContext,
+): Promise<number> {
+  const range = dayRangeOf(options.since, options.until);
+  const sources = await Promise.all(paths.map(sourceOf));
+  const config = readConfig(context, options.table ?? DEFAULT_TABLE_NAME);
+  let s3Client: S3Client | undefined;
+  const s3 = () => {
+    s3Client ??= context.createS3Client({
+      ...clientSettingsFor(options.s3Endpoint, options.region),
+      // A trail bucket may be in another Region than the default one.
+      ...(options.s3Endpoint ? { forcePathStyle: true } : { followRegionRedirects: true }),
+    });
+    return s3Client;
+  };
+  const tally = new IngestTally();
+  const candidates = await collectCandidates(sources, range, s3, tally);
   const store = await openEventStore(options);
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
-    await ingestAll(candidates, store, { ...config, tableName: store.tableName }, tally, options, context);
+    await ingestAll(candidates, store, config, tally, options, context);
   } finally {
     removeSignalHandlers();
     await store.close();
