@@ -113,7 +113,8 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
       await ingestObjects(objectsOfNotification(event), context);
       return undefined;
     } finally {
-      metrics.publishStoredMetrics();
+      // An invocation with nothing to count (s3:TestEvent) would otherwise log an empty-metrics warning.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
