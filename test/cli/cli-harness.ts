@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll } from 'vitest';
 import { type CliContext, processContext, type SqsSender } from '../../cli/cli-context';
 import { runCli } from '../../cli/program';
 
@@ -54,9 +55,18 @@ export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-/** A fresh temporary folder. */
+const temporaryFolders: string[] = [];
+
+// Registered when a test file imports this module: the file's folders go when its tests are done.
+afterAll(() => {
+  for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file's tests. */
 export function temporaryFolder(label: string): string {
-  return mkdtempSync(join(tmpdir(), `mltrail-${label}-`));
+  const folder = mkdtempSync(join(tmpdir(), `mltrail-${label}-`));
+  temporaryFolders.push(folder);
+  return folder;
 }
 
 /** Writes files (key -> bytes) below a folder. */

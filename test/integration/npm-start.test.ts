@@ -105,17 +105,22 @@ describe('npm start (mltrail local), as a new user runs it', () => {
       '--data-dir',
       dataDir,
     ]);
-    await waitFor(() => local.output().includes('press Ctrl-C to stop'), 60_000);
-    const endpoints = local.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g);
-    const ports = [...new Set([...endpoints].map((match) => Number(match[1])))];
+    try {
+      await waitFor(() => local.output().includes('press Ctrl-C to stop'), 60_000);
+      const endpoints = local.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g);
+      const ports = [...new Set([...endpoints].map((match) => Number(match[1])))];
 
-    expect(ports).toHaveLength(2);
-    expect(await Promise.all(ports.map(isListening))).toEqual([true, true]);
+      expect(ports).toHaveLength(2);
+      expect(await Promise.all(ports.map(isListening))).toEqual([true, true]);
 
-    local.child.kill('SIGINT');
-    const run = await local.finished;
+      local.child.kill('SIGINT');
+      const run = await local.finished;
 
-    expect(run.code).toBe(0);
-    expect(await Promise.all(ports.map(isListening))).toEqual([false, false]);
+      expect(run.code).toBe(0);
+      expect(await Promise.all(ports.map(isListening))).toEqual([false, false]);
+    } finally {
+      // A failed assertion must not leave the servers running.
+      if (local.child.exitCode === null) local.child.kill('SIGINT');
+    }
   });
 });
