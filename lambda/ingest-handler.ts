@@ -11,6 +11,11 @@ import type { IngestConfig } from './config';
 import { objectsOfMessageBody, objectsOfNotification, type S3ObjectRef } from './core/notifications';
 import { ingestLogObject, type ObjectOutcome } from './ingest-object';
 
+/** What happened to one log file: its outcome, or why it failed. */
+export type FileReport =
+  | ObjectOutcome
+  | { readonly logFile: string; readonly status: 'failed'; readonly error: string };
+
 /** What the handler talks to. */
 export interface IngestHandlerDependencies {
   readonly config: IngestConfig;
@@ -18,6 +23,8 @@ export interface IngestHandlerDependencies {
   readonly dynamodb: DynamoDBDocumentClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Told of every file's outcome, after it is logged (the local pipeline prints them). */
+  readonly onFileReport?: (report: FileReport) => void;
 }
 
 /** One or more log files of a message failed; the message is reported failed. */
@@ -47,7 +54,7 @@ function isSqsEvent(event: LambdaEvent): event is SQSEvent {
  * exactly the messages whose files failed; otherwise it throws when any file failed.
  */
 export function createIngestHandler(dependencies: IngestHandlerDependencies) {
-  const { config, s3, dynamodb, logger, metrics } = dependencies;
+  const { config, s3, dynamodb, logger, metrics, onFileReport } = dependencies;
   const processor = new BatchProcessor(EventType.SQS);
 
   function recordOutcome(outcome: ObjectOutcome): void {
@@ -88,10 +95,12 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
           config,
         );
         recordOutcome(outcome);
+        onFileReport?.(outcome);
       } catch (error) {
         logger.error('log file failed', { logFile, error: error as Error });
         metrics.addMetric(METRIC_NAMES.LOG_FILES_FAILED, MetricUnit.Count, 1);
         failures.push(`${logFile}: ${(error as Error).message}`);
+        onFileReport?.({ logFile, status: 'failed', error: (error as Error).message });
       }
     }
     if (failures.length > 0) throw new LogFilesFailedError(failures.join('; '));

@@ -31,6 +31,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { ENV, HANDLER_ENTRY, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
+import { LOG_FILE_SUFFIX, logFilesPrefix } from '../contract/log-file-layout';
 import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
@@ -52,7 +53,6 @@ const DEFAULT_LOG_EXPIRATION = Duration.days(365);
 const DEFAULT_STREAM_BATCH_SIZE = 100;
 /** Bytes an unresolved environment value (the table name) may take once deployed. */
 const TABLE_NAME_MAX_BYTES = 255;
-const LOG_FILE_SUFFIX = '.json.gz';
 
 /** Props of {@link MlTrailPipeline}. */
 export interface MlTrailPipelineProps {
@@ -382,7 +382,7 @@ export class MlTrailPipeline extends Construct {
     // dropped, while the queue keeps a failing notification for retries and the dead-letter
     // queue, and lets backfill and redrive reuse the same path.
     this.logBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), {
-      prefix: `${settings.keyPrefix}AWSLogs/`,
+      prefix: logFilesPrefix(props.logFilePrefix),
       suffix: LOG_FILE_SUFFIX,
     });
     this.acknowledgeNotificationsHandler();
@@ -498,7 +498,7 @@ export class MlTrailPipeline extends Construct {
       description: 'Reads CloudTrail log files and writes ML-service events to the events table',
     });
     logGroup.grantWrite(role);
-    const logFiles = this.logBucket.arnForObjects(`${settings.keyPrefix}AWSLogs/*`);
+    const logFiles = this.logBucket.arnForObjects(`${logFilesPrefix(props.logFilePrefix)}*`);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadLogFiles',

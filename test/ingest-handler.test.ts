@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
 import { createS3Client } from '../lambda/adapters/aws-clients';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
-import { createIngestHandler } from '../lambda/ingest-handler';
+import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
 import {
   gzippedLogFile,
   logFileText,
@@ -97,14 +97,16 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
   async function setup(label: string) {
     const tableName = await createTestTable(client, label);
     const lines: LogLine[] = [];
+    const reports: FileReport[] = [];
     const handler = createIngestHandler({
       config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 2 },
       s3,
       dynamodb: documents,
       logger: recordingLogger(lines),
       metrics: new Metrics({ namespace: 'mltrail-test' }),
+      onFileReport: (report) => reports.push(report),
     });
-    return { tableName, lines, handler };
+    return { tableName, lines, reports, handler };
   }
 
   beforeAll(async () => {
@@ -193,6 +195,27 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
       reason: 'digest',
     });
     expect(JSON.stringify(lines)).not.toContain('forecast_test_script_ds');
+  });
+
+  it("tells the caller each file's outcome", async () => {
+    const { handler, reports } = await setup('reports');
+
+    await handler(
+      sqsEvent({
+        good: s3Notification(goodKey),
+        digest: s3Notification(digestKey),
+        broken: s3Notification(brokenKey),
+      }),
+      lambdaContext,
+    );
+
+    const byFile = new Map(reports.map((report) => [report.logFile, report]));
+    expect(byFile.get(`s3://${BUCKET}/${goodKey}`)).toMatchObject({ status: 'ingested', itemsWritten: 1 });
+    expect(byFile.get(`s3://${BUCKET}/${digestKey}`)).toMatchObject({ status: 'skipped', reason: 'digest' });
+    expect(byFile.get(`s3://${BUCKET}/${brokenKey}`)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('unescaped control character'),
+    });
   });
 
   it('logs the failure of a file with its name and what was wrong', async () => {

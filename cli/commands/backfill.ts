@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { LOG_FILE_SUFFIX } from '../../contract/log-file-layout';
 import { selectLogObject } from '../../lambda/core/log-object-selection';
 import { clientSettingsFor } from '../aws-endpoints';
 import { type CliContext, type SqsSender, writeLines } from '../cli-context';
 import { dayRangeOf } from '../date-range';
-import { LOG_FILE_SUFFIX } from '../notification-filter';
 import { type CreatedObject, s3EventNotificationBody } from '../s3-event-message';
 import { listLogObjects } from '../s3-log-lister';
 import { regionOfQueueUrl } from '../sqs-queue-url';

@@ -137,6 +137,11 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
     '-disableTelemetry',
   ];
   const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A crash of this process must not leave a Java server behind (the child is not in our process
+  // group's cleanup); 'exit' handlers run on uncaught errors too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { passesNotificationFilter } from '../notification-filter';
+import { passesNotificationFilter } from '../../contract/log-file-layout';
 import { type CreatedObject, s3EventNotificationBody } from '../s3-event-message';
 import { type DeadLetter, LocalQueue } from './local-queue';
 

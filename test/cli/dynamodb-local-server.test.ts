@@ -1,7 +1,23 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLocalError, findFreePort, startDynamoDbLocal } from '../../cli/local/dynamodb-local-server';
+import { PROJECT_ROOT } from '../support/factories';
 import { runMltrail, temporaryFolder } from './cli-harness';
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
 
 describe('DynamoDB Local launcher', () => {
   let blocker: Server;
@@ -24,6 +40,27 @@ describe('DynamoDB Local launcher', () => {
 
   it('fails naming a busy port it was told to use, rather than take another program for DynamoDB Local', async () => {
     await expect(startDynamoDbLocal({ port: busyPort })).rejects.toThrow(`port ${busyPort} is in use`);
+  });
+
+  it('stops its Java server when the process that started it crashes', async () => {
+    const script = [
+      `import { startDynamoDbLocal } from ${JSON.stringify(join(PROJECT_ROOT, 'cli/local/dynamodb-local-server.ts'))};`,
+      'const server = await startDynamoDbLocal();',
+      'console.log(server.port);',
+      "throw new Error('crash');",
+    ].join('\n');
+    const file = join(temporaryFolder('crash'), 'crash.mts');
+    writeFileSync(file, script);
+
+    const run = spawnSync(process.execPath, ['--import', 'tsx', file], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
+
+    const port = Number(run.stdout.trim());
+    expect(run.status).not.toBe(0);
+    expect(port).toBeGreaterThan(0);
+    await expect(canConnect(port)).resolves.toBe(false);
   });
 
   it('says what to install when java is missing, in one line', async () => {
