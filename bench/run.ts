@@ -4,7 +4,9 @@ import { ensureLogFile } from './log-generator';
 
 /**
  * `npm run bench`: reads generated CloudTrail logs of 50 MB and 500 MB (decompressed) three ways,
- * each in its own process, and checks the targets as ratios measured side by side in this run.
+ * each in its own process (the median of three runs), and checks the targets as ratios measured
+ * side by side in this run.
+ * Exits 1 when a target is missed.
  */
 const MB = 2 ** 20;
 const DATA_DIR = join(import.meta.dirname, '.data');
@@ -20,13 +22,22 @@ interface CaseResult {
   readonly error?: string;
 }
 
-function runCase(mode: string, path: string): CaseResult {
+const RUNS_PER_CASE = 3;
+
+function runOnce(mode: string, path: string): CaseResult {
   const output = execFileSync(
     process.execPath,
     ['--max-old-space-size=8192', '--import', 'tsx', join(import.meta.dirname, 'reader-case.ts'), mode, path],
     { encoding: 'utf8', maxBuffer: 16 * MB },
   );
   return JSON.parse(output.trim().split('\n').at(-1) as string) as CaseResult;
+}
+
+/** The run with the median time of a few, so that one noisy run does not decide a ratio. */
+function runCase(mode: string, path: string): CaseResult {
+  const runs = Array.from({ length: RUNS_PER_CASE }, () => runOnce(mode, path));
+  runs.sort((a, b) => a.seconds - b.seconds);
+  return runs[Math.floor(runs.length / 2)] as CaseResult;
 }
 
 const fileOf = (sizeMb: number) => join(DATA_DIR, `cloudtrail-${sizeMb}mb.json.gz`);
@@ -38,9 +49,8 @@ for (const sizeMb of SIZES_MB) {
 const results: Record<string, CaseResult> = {};
 for (const [mode, sizeMb] of [
   ['mltrail', 50],
-  ['parse-all', 50],
-  ['naive', 50],
   ['mltrail', 500],
+  ['parse-all', 500],
   ['naive', 500],
 ] as const) {
   const result = runCase(mode, fileOf(sizeMb));
@@ -62,28 +72,28 @@ const targets = [
     goal: '<= 1.5',
   },
   {
-    name: 'whole-file JSON.parse needs more memory: naive / mltrail peak RSS at 50 MB',
-    value: get('naive@50').peakRssMb / get('mltrail@50').peakRssMb,
-    pass: (ratio: number) => ratio >= 2,
-    goal: '>= 2',
+    name: 'whole-file JSON.parse needs more memory: naive / mltrail peak RSS at 500 MB',
+    value: get('naive@500').peakRssMb / get('mltrail@500').peakRssMb,
+    pass: (ratio: number) => ratio >= 5,
+    goal: '>= 5',
   },
   {
-    name: 'cheap rejection pays: parse-all / mltrail time at 50 MB',
-    value: get('parse-all@50').seconds / get('mltrail@50').seconds,
-    pass: (ratio: number) => ratio >= 1.1,
-    goal: '>= 1.1',
+    name: 'cheap rejection pays: parse-all / mltrail time at 500 MB',
+    value: get('parse-all@500').seconds / get('mltrail@500').seconds,
+    pass: (ratio: number) => ratio >= 1.2,
+    goal: '>= 1.2',
   },
   {
-    name: 'streaming is not slower than whole-file parsing: naive / mltrail time at 50 MB',
-    value: get('naive@50').seconds / get('mltrail@50').seconds,
-    pass: (ratio: number) => ratio >= 0.9,
-    goal: '>= 0.9',
+    name: 'streaming is faster than whole-file parsing: naive / mltrail time at 500 MB',
+    value: get('naive@500').seconds / get('mltrail@500').seconds,
+    pass: (ratio: number) => ratio >= 1.2,
+    goal: '>= 1.2',
   },
   {
-    name: 'same events found all three ways at 50 MB',
+    name: 'same events found all three ways at 500 MB',
     value: Number(
-      get('mltrail@50').events === get('naive@50').events &&
-        get('naive@50').events === get('parse-all@50').events,
+      get('mltrail@500').events === get('naive@500').events &&
+        get('naive@500').events === get('parse-all@500').events,
     ),
     pass: (same: number) => same === 1,
     goal: '= 1',
@@ -98,7 +108,4 @@ for (const target of targets) {
     `${ok ? 'PASS' : 'MISS'}  ${target.name}: ${target.value.toFixed(2)} (target ${target.goal})\n`,
   );
 }
-process.stdout.write(
-  `\nnaive read of the 500 MB file: ${get('naive@500').error ? `fails (${get('naive@500').error})` : `${get('naive@500').peakRssMb.toFixed(0)} MB peak RSS`}\n`,
-);
 process.exitCode = failed > 0 ? 1 : 0;
