@@ -1,23 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLocalError, findFreePort, startDynamoDbLocal } from '../../cli/local/dynamodb-local-server';
 import { PROJECT_ROOT } from '../support/factories';
+import { isListening } from '../support/ports';
 import { runMltrail, temporaryFolder } from './cli-harness';
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 describe('DynamoDB Local launcher', () => {
   let blocker: Server;
@@ -60,7 +49,7 @@ describe('DynamoDB Local launcher', () => {
     const port = Number(run.stdout.trim());
     expect(run.status).not.toBe(0);
     expect(port).toBeGreaterThan(0);
-    await expect(canConnect(port)).resolves.toBe(false);
+    await expect(isListening(port)).resolves.toBe(false);
   });
 
   it('says what to install when java is missing, in one line', async () => {

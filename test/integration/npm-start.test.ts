@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, temporaryFolder } from '../cli/cli-harness';
 import { PROJECT_ROOT } from '../support/factories';
+import { isListening } from '../support/ports';
 
 // What a new user's shell has: no AWS credentials, region or test settings.
 const FRESH_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? temporaryFolder('home') };
@@ -34,18 +34,6 @@ function start(
     child.on('close', (code) => resolve({ code, stdout, stderr })),
   );
   return { child, finished, output: () => stdout };
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
