@@ -92,6 +92,32 @@ describe('RecordsArraySplitter', () => {
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    ['a missing colon', '{"eventID" "a"}', "unexpected string (a missing ',' or ':'?)"],
+    ['a missing comma', '{"eventID":"a" "eventName":"b"}', "unexpected string (a missing ',' or ':'?)"],
+    ['a missing comma in an array', '{"a":[1 2]}', "unexpected '2'"],
+    ['an elision', '{"eventID":"a", ...}', "unexpected '.'"],
+    ['a bare word', '{"eventID":undefined}', "'undefined' is not a JSON value"],
+    ['a leading zero', '{"n":012}', "'012' is not a JSON value"],
+    ['a trailing comma in an object', '{"eventID":"a",}', "unexpected '}'"],
+    ['curly quotes', '{\u201ceventID\u201d:"a"}', 'unexpected byte 0xe2'],
+    ['an invalid escape', '{"eventID":"a\\.b"}', "invalid escape '\\.'"],
+    ['a key that is not a string', '{eventID:"a"}', "unexpected 'e'"],
+  ])('marks a record with %s as not valid JSON and goes on with the next', (_name, bad, reason) => {
+    const text = `{"Records":[{"eventID":"before"},${bad},{"eventID":"after"}]}`;
+
+    const records = split(text, 7);
+
+    expect(records.map((record) => record.syntaxError === undefined)).toEqual([true, false, true]);
+    expect(records[1]?.syntaxError?.message).toContain(`record 1 is not valid JSON: ${reason}`);
+    expect(records[1]?.syntaxError?.offset).toBeGreaterThanOrEqual(records[1]?.offset ?? 0);
+    expect(JSON.parse(records[2]?.bytes.toString() ?? '')).toEqual({ eventID: 'after' });
+  });
+
+  it('fails the file on invalid JSON outside the Records array', () => {
+    expect(splitError('{"other":{"a" 1},"Records":[]}').message).toContain("unexpected '1'");
+  });
+
   it('rejects the published Personalize example (a missing quote) with the byte offset', () => {
     const text = `{"Records":[${readInvalidPersonalizeSeed()}]}`;
 
