@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
+/** The only origin whose pages may call the embedded store from a browser. */
+export const LOCAL_CORS_ORIGIN = 'http://127.0.0.1';
 const STARTUP_TIMEOUT_MS = 30_000;
 const STARTUP_POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 1_000;
@@ -135,6 +137,9 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
     '-port',
     String(port),
     '-disableTelemetry',
+    // The default allows any web page to call the store from a browser; allow only local pages.
+    '-cors',
+    LOCAL_CORS_ORIGIN,
   ];
   const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // A crash of this process must not leave a Java server behind (the child is not in our process

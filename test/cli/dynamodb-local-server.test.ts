@@ -2,8 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLocalError, findFreePort, startDynamoDbLocal } from '../../cli/local/dynamodb-local-server';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  DynamoDbLocalError,
+  findFreePort,
+  LOCAL_CORS_ORIGIN,
+  startDynamoDbLocal,
+} from '../../cli/local/dynamodb-local-server';
 import { PROJECT_ROOT } from '../support/factories';
 import { isListening } from '../support/ports';
 import { runMltrail, temporaryFolder } from './cli-harness';
@@ -50,6 +55,24 @@ describe('DynamoDB Local launcher', () => {
     expect(run.status).not.toBe(0);
     expect(port).toBeGreaterThan(0);
     await expect(isListening(port)).resolves.toBe(false);
+  });
+
+  it('lets no web page but a local one call the store from a browser', async () => {
+    const preflight = (origin: string) =>
+      fetch(inject('dynamoDbEndpoint'), {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'x-amz-target',
+        },
+      });
+
+    const foreign = await preflight('http://attacker.example');
+    const local = await preflight(LOCAL_CORS_ORIGIN);
+
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(local.headers.get('access-control-allow-origin')).toBe(LOCAL_CORS_ORIGIN);
   });
 
   it('says what to install when java is missing, in one line', async () => {
