@@ -101,6 +101,11 @@ describe('ingestLogFile', () => {
       expect(item.principal.length).toBeGreaterThan(0);
       expect(item.principal).not.toBe('unknown');
       expect(item.eventTimeId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#.+/);
+      if (['IAMUser', 'Root', 'Role'].includes(item.principalType))
+        expect(item.principal).toBe(item.principalArn);
+      if (item.principalType === 'AssumedRole')
+        expect(item.principal).toMatch(/^arn:[^:]+:iam::[^:]*:role\/.+/);
+      if (item.principalType === 'AWSService') expect(item.principal).toBe(item.invokedBy);
     }
   });
 
