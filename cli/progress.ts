@@ -12,15 +12,17 @@ export interface ProgressCounts {
   readonly bytes: number;
 }
 
-/** The whole of the work. */
+/** The work known so far: the whole of it once `complete`. */
 export interface ProgressTotals {
   readonly files: number;
   readonly bytes: number;
+  /** False while files are still being listed: the totals may grow and there is no ETA yet. */
+  readonly complete: boolean;
 }
 
 /** Reports progress of a run. */
 export interface Progress {
-  update(done: ProgressCounts): void;
+  update(done: ProgressCounts, totals: ProgressTotals): void;
   /** Writes the last state and ends the bar's line. */
   finish(): void;
 }
@@ -37,14 +39,18 @@ function formatDuration(seconds: number): string {
   return `${minutes}:${String(whole % 60).padStart(2, '0')}`;
 }
 
-/** One line: files done of total, events, MB/s and the estimated time left (by bytes). */
+/**
+ * One line: files done of those listed (`+` while the listing goes on), events, MB/s and the
+ * estimated time left by bytes, once the listing is complete.
+ */
 export function formatProgress(done: ProgressCounts, totals: ProgressTotals, elapsedMs: number): string {
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 ? done.bytes / seconds : 0;
   const remaining = totals.bytes - done.bytes;
-  const eta = rate > 0 && done.files < totals.files ? formatDuration(remaining / rate) : '-';
+  const eta =
+    totals.complete && rate > 0 && done.files < totals.files ? formatDuration(remaining / rate) : '-';
   return [
-    `${done.files}/${totals.files} files`,
+    `${done.files}/${totals.files}${totals.complete ? '' : '+'} files`,
     `${done.events.toLocaleString('en-US')} events`,
     `${(rate / BYTES_PER_MB).toFixed(1)} MB/s`,
     `ETA ${eta}`,
@@ -62,13 +68,13 @@ function bar(done: number, total: number): string {
  */
 export function createProgress(
   stream: ProgressStream,
-  totals: ProgressTotals,
   options: { quiet?: boolean; lineIntervalMs?: number } = {},
 ): Progress {
   if (options.quiet) return { update: () => undefined, finish: () => undefined };
   const startedAt = Date.now();
   const interval = stream.isTTY ? BAR_REFRESH_MS : (options.lineIntervalMs ?? PROGRESS_LINE_INTERVAL_MS);
   let last: ProgressCounts = { files: 0, events: 0, bytes: 0 };
+  let totals: ProgressTotals = { files: 0, bytes: 0, complete: false };
   let writtenAt = 0;
   const write = () => {
     writtenAt = Date.now();
@@ -81,8 +87,9 @@ export function createProgress(
     }
   };
   return {
-    update(done) {
+    update(done, known) {
       last = done;
+      totals = known;
       if (Date.now() - writtenAt >= interval) write();
     },
     finish() {

@@ -8,6 +8,7 @@ import { type IngestConfig, loadConfig } from '../../lambda/config';
 import { selectLogObject } from '../../lambda/core/log-object-selection';
 import { ingestLogObject, type OpenedObject } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
+import { CandidateFeed } from '../candidate-feed';
 import { type CliContext, writeLines } from '../cli-context';
 import { type DayRange, dayRangeOf, overlapsRange } from '../date-range';
 import { DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
@@ -90,22 +91,33 @@ function readConfig(context: CliContext, tableName: string): IngestConfig {
   return loadConfig({ ...context.env, [ENV.TABLE_NAME]: tableName });
 }
 
+async function* candidatesInRange(
+  sources: readonly Source[],
+  range: DayRange,
+  s3: () => S3Client,
+  tally: IngestTally,
+): AsyncGenerator<Candidate> {
+  let outOfRange = 0;
+  for (const source of sources) {
+    for await (const candidate of candidatesOf(source, range, s3)) {
+      if (isOutOfRange(candidate, range)) outOfRange += 1;
+      else yield candidate;
+    }
+  }
+  tally.leaveOutOfRange(outOfRange);
+}
+
 async function ingestAll(
-  candidates: readonly Candidate[],
+  feed: CandidateFeed<Candidate>,
   store: EventStore,
   config: IngestConfig,
   tally: IngestTally,
   options: IngestCommandOptions,
   context: CliContext,
 ): Promise<void> {
-  const progress = createProgress(
-    context.stderr,
-    { files: candidates.length, bytes: candidates.reduce((sum, each) => sum + each.size, 0) },
-    { quiet: options.json },
-  );
-  let next = 0;
+  const progress = createProgress(context.stderr, { quiet: options.json });
   const worker = async () => {
-    for (let candidate = candidates[next++]; candidate; candidate = candidates[next++]) {
+    for (let candidate = await feed.next(); candidate; candidate = await feed.next()) {
       try {
         const outcome = await ingestLogObject(
           candidate,
@@ -120,29 +132,17 @@ async function ingestAll(
       } catch (error) {
         tally.fail(candidate.logFile, error, candidate.size);
       }
-      progress.update({ files: tally.filesDone, events: tally.eventsFound, bytes: tally.bytesDone });
+      progress.update(
+        { files: tally.filesDone, events: tally.eventsFound, bytes: tally.bytesDone },
+        feed.listed,
+      );
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  const workers = await Promise.allSettled(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  progress.update({ files: tally.filesDone, events: tally.eventsFound, bytes: tally.bytesDone }, feed.listed);
   progress.finish();
-}
-
-async function collectCandidates(
-  sources: readonly Source[],
-  range: DayRange,
-  s3: () => S3Client,
-  tally: IngestTally,
-): Promise<Candidate[]> {
-  const candidates: Candidate[] = [];
-  let outOfRange = 0;
-  for (const source of sources) {
-    for await (const candidate of candidatesOf(source, range, s3)) {
-      if (isOutOfRange(candidate, range)) outOfRange += 1;
-      else candidates.push(candidate);
-    }
-  }
-  tally.leaveOutOfRange(outOfRange);
-  return candidates;
+  const listingFailure = workers.find((worker) => worker.status === 'rejected');
+  if (listingFailure) throw listingFailure.reason;
 }
 
 /**
@@ -168,11 +168,12 @@ export async function runIngest(
     return s3Client;
   };
   const tally = new IngestTally();
-  const candidates = await collectCandidates(sources, range, s3, tally);
+  // Listing starts now and runs ahead of the readers, bounded: a bucket is never listed whole first.
+  const feed = new CandidateFeed(candidatesInRange(sources, range, s3, tally));
   const store = await openEventStore(options);
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
-    await ingestAll(candidates, store, config, tally, options, context);
+    await ingestAll(feed, store, config, tally, options, context);
   } finally {
     removeSignalHandlers();
     await store.close();

@@ -121,24 +121,35 @@ describe('queue URLs', () => {
 });
 
 describe('progress', () => {
-  it('shows files, events, MB/s and the time left by bytes', () => {
+  it('shows files, events, MB/s and the time left by bytes once the listing is complete', () => {
     const line = formatProgress(
       { files: 5, events: 1234, bytes: 10 * 1024 * 1024 },
-      { files: 10, bytes: 30 * 1024 * 1024 },
+      { files: 10, bytes: 30 * 1024 * 1024, complete: true },
       5_000,
     );
 
     expect(line).toBe('5/10 files | 1,234 events | 2.0 MB/s | ETA 0:10');
   });
 
-  it('redraws one line with a bar on a terminal', () => {
-    const written: string[] = [];
-    const progress = createProgress(
-      { isTTY: true, columns: 100, write: (text: string) => written.push(text) },
-      { files: 2, bytes: 2 },
+  it('marks totals that may still grow and gives no time left while files are being listed', () => {
+    const line = formatProgress(
+      { files: 5, events: 0, bytes: 10 * 1024 * 1024 },
+      { files: 10, bytes: 30 * 1024 * 1024, complete: false },
+      5_000,
     );
 
-    progress.update({ files: 1, events: 3, bytes: 1 });
+    expect(line).toBe('5/10+ files | 0 events | 2.0 MB/s | ETA -');
+  });
+
+  it('redraws one line with a bar on a terminal', () => {
+    const written: string[] = [];
+    const progress = createProgress({
+      isTTY: true,
+      columns: 100,
+      write: (text: string) => written.push(text),
+    });
+
+    progress.update({ files: 1, events: 3, bytes: 1 }, { files: 2, bytes: 2, complete: true });
     progress.finish();
 
     expect(written[0]?.startsWith(`\r\u001b[2K[${'#'.repeat(10)}${'.'.repeat(10)}] 1/2 files`)).toBe(true);
@@ -149,12 +160,11 @@ describe('progress', () => {
     const written: string[] = [];
     const progress = createProgress(
       { isTTY: false, write: (text: string) => written.push(text) },
-      { files: 3, bytes: 3 },
       { lineIntervalMs: 60_000 },
     );
 
-    progress.update({ files: 1, events: 0, bytes: 1 });
-    progress.update({ files: 2, events: 0, bytes: 2 });
+    progress.update({ files: 1, events: 0, bytes: 1 }, { files: 3, bytes: 3, complete: true });
+    progress.update({ files: 2, events: 0, bytes: 2 }, { files: 3, bytes: 3, complete: true });
     progress.finish();
 
     expect(written).toHaveLength(1);
