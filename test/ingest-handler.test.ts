@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
+import { encodeS3EventKey } from '../cli/s3-event-message';
 import { createS3Client } from '../lambda/adapters/aws-clients';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
@@ -36,13 +37,6 @@ function recordingLogger(lines: LogLine[]): Logger {
   return { info: record('info'), warn: record('warn'), error: record('error') } as unknown as Logger;
 }
 
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
-    .join('/');
-}
-
 function s3Notification(key: string, size = 100) {
   return {
     Records: [
@@ -50,7 +44,7 @@ function s3Notification(key: string, size = 100) {
         eventVersion: '2.1',
         eventSource: 'aws:s3',
         eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: BUCKET }, object: { key: encodeKey(key), size } },
+        s3: { bucket: { name: BUCKET }, object: { key: encodeS3EventKey(key), size } },
       },
     ],
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeS3EventKey } from '../../cli/s3-event-message';
 import { decodeS3EventKey, selectLogObject } from '../../lambda/core/log-object-selection';
 import { logObjectKey, readSharedJsonl } from '../support/factories';
 
@@ -109,10 +110,7 @@ describe('decodeS3EventKey', () => {
 
   it('selects a URL-encoded organization-trail key once decoded', () => {
     const key = logObjectKey({ prefix: 'audit logs', organizationId: 'o-a1b2c3d4e5' });
-    const encoded = key
-      .split('/')
-      .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
-      .join('/');
+    const encoded = encodeS3EventKey(key);
 
     expect(selectLogObject(decodeS3EventKey(encoded))).toMatchObject({
       ingest: true,
