@@ -2,7 +2,7 @@ import type { MlEventItem } from '../../contract/ml-event-item';
 import { LogFileError, LogFormatError } from './errors';
 import { readLogRecords } from './log-file-reader';
 import { findEventSourceDefect, findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
-import type { RawRecord } from './records-array-splitter';
+import { isWhitespace, type RawRecord } from './records-array-splitter';
 import type { ServiceCatalogue } from './service-catalogue';
 
 /** Receives the items of a file; may wait (backpressure) before taking more. */
@@ -57,11 +57,7 @@ type CatalogueMatch =
 
 function skipWhitespace(bytes: Buffer, from: number): number {
   let i = from;
-  while (
-    i < bytes.length &&
-    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
-  )
-    i++;
+  while (i < bytes.length && isWhitespace(bytes[i] as number)) i++;
   return i;
 }
 

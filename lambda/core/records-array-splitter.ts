@@ -62,7 +62,8 @@ enum Expect {
   Nothing,
 }
 
-function isWhitespace(byte: number): boolean {
+/** Whether a byte is JSON whitespace. */
+export function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
