@@ -6,7 +6,10 @@
 export interface MlEventItem {
   /** Service short name from the catalogue, e.g. `forecast`. Table partition key. */
   readonly service: string;
-  /** `<eventTime as YYYY-MM-DDTHH:MM:SSZ>#<eventId>`. Sort key of the table and every index. */
+  /**
+   * `<eventTime as YYYY-MM-DDTHH:MM:SSZ>#<eventId>`. Sort key of the table and every index. Like
+   * every key, a value over DynamoDB's limit keeps its start and ends in `…sha256:<digest>`.
+   */
   readonly eventTimeId: string;
   /** `<service>:<eventName>`, e.g. `forecast:CreateDataset`. Partition key of `byEventName`. */
   readonly serviceEventName: string;
@@ -48,6 +51,13 @@ export interface MlEventItem {
   readonly requestParametersTruncated?: boolean;
   readonly responseElements?: unknown;
   readonly responseElementsTruncated?: boolean;
+  /**
+   * JSON Pointers (RFC 6901) of the values stored other than as logged: a value DynamoDB cannot
+   * hold (a number out of its range or past 38 digits, `-0`, a map with an empty key, nesting past
+   * 32 levels, a string that is not well-formed Unicode) is stored as its JSON text; a field too
+   * large for the item keeps its start. Absent when everything is as logged.
+   */
+  readonly changedPaths?: readonly string[];
   /** `s3://bucket/key` of the log file the event came from. */
   readonly logFile: string;
   /** Time to live, epoch seconds: eventTime + retention. Absent when retention is unlimited. */

@@ -1,7 +1,9 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AttributeValue, BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { TABLE_KEY } from '../../contract/table-schema';
 import type { EventSink } from '../core/ingest-log-file';
+import { marshallItem } from './item-marshaller';
 
 /** BatchWriteItem takes at most 25 put requests. */
 export const MAX_BATCH_WRITE_ITEMS = 25;
@@ -113,12 +115,12 @@ export class DynamoDbEventWriter implements EventSink {
 
   private async writeBatch(items: MlEventItem[]): Promise<void> {
     const startedAt = Date.now();
-    let requests = items.map((item) => ({
-      PutRequest: { Item: item as unknown as Record<string, unknown> },
+    let requests: WriteRequest[] = items.map((item) => ({
+      PutRequest: { Item: marshallItem(item) as Record<string, AttributeValue> },
     }));
     for (let attempt = 0; ; attempt += 1) {
       const response = await this.client.send(
-        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
       );
       const unprocessed = response.UnprocessedItems?.[this.tableName] ?? [];
       this.itemsWritten += requests.length - unprocessed.length;
@@ -134,7 +136,7 @@ export class DynamoDbEventWriter implements EventSink {
       this.retries += 1;
       this.options.onRetry?.({ attempt: attempt + 1, unprocessed: unprocessed.length, delayMs });
       await this.sleep(delayMs);
-      requests = unprocessed as typeof requests;
+      requests = unprocessed;
     }
   }
 }

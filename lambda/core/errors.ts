@@ -1,3 +1,5 @@
+import type { LogReadSummary } from './log-read-summary';
+
 /** The log file's content is not a CloudTrail log: names what was wrong and where. */
 export class LogFormatError extends Error {
   override name = 'LogFormatError';
@@ -20,10 +22,16 @@ export class LogFileError extends Error {
   constructor(
     readonly logFile: string,
     readonly detail: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /** What was read before the failure: the events before it were handed on and written. */
+      readonly summary?: LogReadSummary;
+    },
   ) {
     super(`${logFile}: ${detail}`, options);
+    this.summary = options?.summary;
   }
+
+  readonly summary: LogReadSummary | undefined;
 }
 
 /** Configuration that cannot be used; the message names the setting and the fix. */

@@ -1,7 +1,21 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LogFormatError } from './errors';
-import { type RawRecord, RecordsArraySplitter } from './records-array-splitter';
+import { DEFAULT_MAX_RECORD_BYTES, type RawRecord, RecordsArraySplitter } from './records-array-splitter';
+
+/** Bounds on one log file. */
+export interface LogFileLimits {
+  /** Largest record kept, in bytes; a larger one is dropped and counted. @default 16 MiB */
+  readonly maxRecordBytes?: number;
+  /**
+   * Decompressed bytes after which the file fails (a gzip bomb): the reader streams, so memory is
+   * not at stake, but the function's time is. @default 2 GiB
+   */
+  readonly maxDecompressedBytes?: number;
+}
+
+/** Default {@link LogFileLimits.maxDecompressedBytes}: CloudTrail's largest log files are far smaller. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024 ** 3;
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 // Larger output chunks than zlib's 16 KiB default: fewer hand-offs between the thread pool and the reader.
@@ -61,9 +75,23 @@ async function* decompressedChunks(body: AsyncIterable<Uint8Array>): AsyncGenera
  * Accepts gzipped or plain JSON. Memory stays bounded by the largest single record, whatever the
  * file's size. Throws {@link LogFormatError} (with the byte offset) when the file is not a log.
  */
-export async function* readLogRecords(body: AsyncIterable<Uint8Array>): AsyncGenerator<RawRecord> {
-  const splitter = new RecordsArraySplitter();
+export async function* readLogRecords(
+  body: AsyncIterable<Uint8Array>,
+  limits: LogFileLimits = {},
+): AsyncGenerator<RawRecord> {
+  const maxBytes = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const splitter = new RecordsArraySplitter({
+    maxRecordBytes: limits.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+  });
+  let bytes = 0;
   for await (const chunk of decompressedChunks(body)) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) {
+      throw new LogFormatError(
+        `the file decompresses to more than the ceiling of ${maxBytes} bytes (a gzip bomb?)`,
+        maxBytes,
+      );
+    }
     yield* splitter.push(chunk);
     if (splitter.failure) throw splitter.failure;
   }

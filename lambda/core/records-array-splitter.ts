@@ -12,10 +12,27 @@ export interface RawRecord {
    * balance): a missing comma, a bare word, an elision. The records around it are still good.
    */
   readonly syntaxError?: LogFormatError;
+  /**
+   * Set when the element was not kept although its extent is known: larger than the record limit
+   * (then `bytes` is empty) or nested too deep to check. The records around it are still good.
+   */
+  readonly dropped?: LogFormatError;
+  /** The record's top-level `eventSource` when it is a string, decoded as any JSON parser would. */
+  readonly eventSource?: string;
+  /** The record's top-level `eventID` when it is a string, decoded. */
+  readonly eventId?: string;
 }
 
-/** A single record larger than this fails the file rather than exhausting memory. */
-export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+/** Records larger than this are dropped (counted) rather than held in memory. */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Deeper nesting is not checked: the record is dropped (counted), its neighbours kept. */
+export const MAX_NESTING = 512;
+
+/** Options of {@link RecordsArraySplitter}. */
+export interface RecordsArraySplitterOptions {
+  /** Largest record kept, in bytes. @default DEFAULT_MAX_RECORD_BYTES */
+  readonly maxRecordBytes?: number;
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -27,11 +44,25 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const FIRST_PRINTABLE = 0x20;
 const UTF8_BOM_FIRST_BYTE = 0xef;
-const MAX_NESTING = 512;
 const MAX_TOKEN_LENGTH = 64;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
 const RECORDS_KEY = Buffer.from('Records');
+// Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
+const MAX_CAPTURED_BYTES = 2048;
+
+/** Which top-level string of a record is being captured. */
+enum Capture {
+  None,
+  Key,
+  EventSource,
+  EventId,
+}
+
+const CAPTURED_FIELDS: ReadonlyMap<string, Capture> = new Map([
+  ['eventSource', Capture.EventSource],
+  ['eventID', Capture.EventId],
+]);
 // After a backslash: " \\ / b f n r t u
 const ESCAPABLE = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74, 0x75]);
 
@@ -60,6 +91,19 @@ enum Expect {
   Colon,
   CommaOrEnd,
   Nothing,
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The value of a JSON string's content bytes, as JSON.parse gives it; undefined for a bad escape. */
+function decodeJsonString(content: Buffer, escaped: boolean): string | undefined {
+  const text = content.toString('utf8');
+  if (!escaped) return text;
+  try {
+    return JSON.parse(`"${text}"`) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a byte is JSON whitespace. */
@@ -116,6 +160,22 @@ export class RecordsArraySplitter {
   private elementLength = 0;
   private elementOffset = 0;
   private elementIndex = 0;
+  private readonly maxRecordBytes: number;
+  private tooDeepError: LogFormatError | undefined;
+  private capture = Capture.None;
+  /** Absolute offset of the first content byte of the string being captured. */
+  private captureStart = 0;
+  private captureEscaped = false;
+  private captureParts: Buffer[] = [];
+  private captureLength = 0;
+  /** The top-level key just read names a field to capture: its value is next. */
+  private pendingField = Capture.None;
+  private eventSource: string | undefined;
+  private eventId: string | undefined;
+
+  constructor(options: RecordsArraySplitterOptions = {}) {
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
 
   /**
    * Feeds the next chunk; returns the records completed in it. When the chunk breaks the log's
@@ -256,6 +316,7 @@ export class RecordsArraySplitter {
       }
       i++;
     }
+    if (this.inString && this.capture !== Capture.None) this.keepCapturePart(chunk);
     if (elementStart >= 0 && this.state === State.ArrayValue) {
       this.keepElementPart(chunk.subarray(elementStart));
     } else if (elementStart >= 0 && this.state === State.RootKeyString) {
@@ -269,6 +330,11 @@ export class RecordsArraySplitter {
     this.expect[0] = Expect.Value;
     this.token = '';
     this.grammarError = undefined;
+    this.tooDeepError = undefined;
+    this.capture = Capture.None;
+    this.pendingField = Capture.None;
+    this.eventSource = undefined;
+    this.eventId = undefined;
   }
 
   /**
@@ -304,8 +370,10 @@ export class RecordsArraySplitter {
           }
           if (byte === QUOTE) {
             this.inString = false;
+            if (this.capture !== Capture.None) this.finishCapture(chunk, i);
             i++;
           } else if (byte === BACKSLASH) {
+            if (this.capture !== Capture.None) this.captureEscaped = true;
             if (i + 1 === length) {
               this.escaped = true;
               return length;
@@ -322,16 +390,22 @@ export class RecordsArraySplitter {
           continue;
         }
         if (depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET || byte === CLOSE_BRACE)) return i;
-        const checking = this.grammarError === undefined;
+        const checking = this.grammarError === undefined && depth <= MAX_NESTING;
         const expected = expect[depth] as Expect;
         const acceptsValue = expected === Expect.Value || expected === Expect.ValueOrEnd;
         switch (byte) {
           case QUOTE:
             if (checking) {
-              if (acceptsValue) expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
-              else if (expected === Expect.Key || expected === Expect.KeyOrEnd) expect[depth] = Expect.Colon;
-              else this.failGrammar(i, `unexpected string (a missing ',' or ':'?)`);
+              if (acceptsValue) {
+                expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
+                if (depth === 1 && this.pendingField !== Capture.None)
+                  this.startCapture(this.pendingField, i);
+              } else if (expected === Expect.Key || expected === Expect.KeyOrEnd) {
+                expect[depth] = Expect.Colon;
+                if (depth === 1) this.startCapture(Capture.Key, i);
+              } else this.failGrammar(i, `unexpected string (a missing ',' or ':'?)`);
             }
+            this.pendingField = Capture.None;
             this.inString = true;
             i++;
             continue;
@@ -341,13 +415,20 @@ export class RecordsArraySplitter {
               if (acceptsValue) expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
               else this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ','?)`);
             }
-            if (depth >= MAX_NESTING) throw this.error(i, `nesting deeper than ${MAX_NESTING} levels`);
+            this.pendingField = Capture.None;
+            // Past the limit only the depth is counted: the grammar and bracket kinds go unchecked.
+            if (depth >= MAX_NESTING && this.tooDeepError === undefined) this.markTooDeep(i);
             nesting[depth++] = byte;
             expect[depth] = byte === OPEN_BRACE ? Expect.KeyOrEnd : Expect.ValueOrEnd;
             i++;
             continue;
           case CLOSE_BRACE:
           case CLOSE_BRACKET: {
+            if (depth > MAX_NESTING) {
+              depth--;
+              i++;
+              continue;
+            }
             const isBrace = byte === CLOSE_BRACE;
             if ((nesting[depth - 1] === OPEN_BRACE) !== isBrace)
               throw this.error(i, `mismatched ${describeByte(byte)}`);
@@ -383,6 +464,7 @@ export class RecordsArraySplitter {
               i++;
               continue;
             }
+            this.pendingField = Capture.None;
             const end = this.tokenEnd(chunk, i);
             if (checking && !acceptsValue)
               this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
@@ -474,37 +556,91 @@ export class RecordsArraySplitter {
     this.grammarError = error;
   }
 
+  /** Once a record is past the limit its bytes are let go; only its length is counted on. */
   private keepElementPart(part: Buffer): void {
     this.elementLength += part.length;
-    if (this.elementLength > MAX_RECORD_BYTES) {
-      throw new LogFormatError(
-        `record ${this.elementIndex} is larger than ${MAX_RECORD_BYTES} bytes`,
-        this.elementOffset,
-      );
-    }
-    this.elementParts.push(part);
+    if (this.elementLength > this.maxRecordBytes) this.elementParts = [];
+    else this.elementParts.push(part);
   }
 
   private finishElement(chunk: Buffer, start: number, end: number, records: RawRecord[]): void {
     const tail = chunk.subarray(Math.max(start, 0), end);
-    let bytes: Buffer;
-    if (this.elementParts.length === 0) {
-      bytes = tail;
-    } else {
-      this.keepElementPart(tail);
-      bytes = Buffer.concat(this.elementParts, this.elementLength);
-    }
+    const parts = this.elementParts;
     this.elementParts = [];
+    const length = this.elementLength + tail.length;
     this.elementLength = 0;
+    const tooLarge = length > this.maxRecordBytes;
+    const bytes = tooLarge ? EMPTY : parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
     const index = this.elementIndex++;
-    const syntaxError = this.grammarError
-      ? new LogFormatError(
-          `record ${index} is not valid JSON: ${this.grammarError.reason}`,
-          this.grammarError.offset,
-        )
-      : undefined;
+    const record: { -readonly [K in keyof RawRecord]: RawRecord[K] } = {
+      index,
+      offset: this.elementOffset,
+      bytes,
+    };
+    if (tooLarge) {
+      record.dropped = new LogFormatError(
+        `record ${index} is larger than ${this.maxRecordBytes} bytes (${length} bytes)`,
+        this.elementOffset,
+      );
+    } else if (this.grammarError === undefined && this.tooDeepError !== undefined) {
+      record.dropped = new LogFormatError(
+        `record ${index}: ${this.tooDeepError.reason}`,
+        this.tooDeepError.offset,
+      );
+    } else if (this.grammarError) {
+      record.syntaxError = new LogFormatError(
+        `record ${index} is not valid JSON: ${this.grammarError.reason}`,
+        this.grammarError.offset,
+      );
+    }
+    if (this.eventSource !== undefined) record.eventSource = this.eventSource;
+    if (this.eventId !== undefined) record.eventId = this.eventId;
     this.grammarError = undefined;
-    records.push({ index, offset: this.elementOffset, bytes, ...(syntaxError ? { syntaxError } : {}) });
+    records.push(record);
+  }
+
+  /** Nesting past {@link MAX_NESTING}: the rest of the value is only delimited, not checked. */
+  private markTooDeep(indexInChunk: number): void {
+    this.tooDeepError = this.error(indexInChunk, `nesting deeper than ${MAX_NESTING} levels`);
+  }
+
+  /** A top-level string of a record starts at the quote at `quoteIndex`. */
+  private startCapture(capture: Capture, quoteIndex: number): void {
+    this.capture = capture;
+    this.captureStart = this.chunkOffset + quoteIndex + 1;
+    this.captureEscaped = false;
+    this.captureParts = [];
+    this.captureLength = 0;
+  }
+
+  /** The chunk ends inside a captured string: keep its part, up to the capture limit. */
+  private keepCapturePart(chunk: Buffer): void {
+    const part = chunk.subarray(Math.max(0, this.captureStart - this.chunkOffset));
+    this.captureLength += part.length;
+    if (this.captureLength > MAX_CAPTURED_BYTES) {
+      this.capture = Capture.None;
+      this.captureParts = [];
+    } else {
+      this.captureParts.push(part);
+    }
+  }
+
+  /** The captured string ends at the quote at `end`. */
+  private finishCapture(chunk: Buffer, end: number): void {
+    const capture = this.capture;
+    this.capture = Capture.None;
+    const part = chunk.subarray(Math.max(0, this.captureStart - this.chunkOffset), end);
+    const parts = this.captureParts;
+    this.captureParts = [];
+    if (this.captureLength + part.length > MAX_CAPTURED_BYTES) return;
+    const text = decodeJsonString(
+      parts.length === 0 ? part : Buffer.concat([...parts, part]),
+      this.captureEscaped,
+    );
+    if (text === undefined) return;
+    if (capture === Capture.Key) this.pendingField = CAPTURED_FIELDS.get(text) ?? Capture.None;
+    else if (capture === Capture.EventSource) this.eventSource = text;
+    else this.eventId = text;
   }
 
   private error(indexInChunk: number, message: string): LogFormatError {

@@ -82,3 +82,11 @@ export function resolveServiceCatalogue(
     throw new ConfigurationError('the service catalogue is empty: no event would be kept');
   return catalogue;
 }
+
+/**
+ * The service of an eventSource, or undefined when it is not catalogued. Host names are
+ * case-insensitive, so `SAGEMAKER.AMAZONAWS.COM` is SageMaker's.
+ */
+export function serviceOf(catalogue: ServiceCatalogue, eventSource: string): string | undefined {
+  return catalogue.get(eventSource) ?? catalogue.get(eventSource.toLowerCase());
+}

@@ -1,12 +1,26 @@
+import { truncateUtf8 } from '../../contract/key-values';
+import { decimalShape, ExactNumber, toJsonText } from './record-json';
+
 /**
- * Cap for each of requestParameters and responseElements, in bytes of JSON. Two of them plus
- * the other attributes stay well under DynamoDB's 400 KB item limit.
+ * Making values storable in DynamoDB without losing what was logged. Where DynamoDB cannot hold a
+ * value as it is (a number out of its range or past 38 digits, `-0`, a map with an empty key,
+ * nesting past 32 levels, a string that is not well-formed Unicode), the value is stored as its
+ * JSON text and its JSON Pointer is added to the item's `changedPaths`. Where a field is too large
+ * for the item, its start is kept and its path is added too.
  */
+
+/** Cap for each of requestParameters and responseElements, in bytes as DynamoDB counts them. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
 
-// DynamoDB rejects documents nested deeper than 32 levels; the item itself is the first.
+// DynamoDB refuses documents nested deeper than 32 levels; the item itself is the first.
 const MAX_STORED_DEPTH = 30;
-const EMPTY_KEY = '(empty)';
+// DynamoDB's number limits: 38 significant digits, magnitudes from 1E-130 to below 1E+126.
+const MAX_NUMBER_DIGITS = 38;
+const MAX_NUMBER_EXPONENT = 125;
+const MIN_NUMBER_EXPONENT = -130;
+
+/** The JSON Pointers (RFC 6901) of what was stored changed; filled while values are converted. */
+export type ChangedPaths = string[];
 
 /** A payload ready to be stored, and whether it was cut to fit. */
 export interface StorablePayload {
@@ -14,35 +28,125 @@ export interface StorablePayload {
   readonly truncated: boolean;
 }
 
-function toStorableValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+/** `path` extended by one key, escaped as JSON Pointer says. */
+export function childPath(path: string, key: string | number): string {
+  return `${path}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+}
+
+/** Whether DynamoDB can hold this number (its text) exactly. */
+export function isStorableNumber(text: string): boolean {
+  if (text === '-0' || /^-0(?:\.0*)?(?:[eE][+-]?\d+)?$/.test(text)) return false;
+  const { digits, exponent } = decimalShape(text);
+  if (digits.length === 0) return true;
+  return (
+    digits.length <= MAX_NUMBER_DIGITS && exponent <= MAX_NUMBER_EXPONENT && exponent >= MIN_NUMBER_EXPONENT
+  );
+}
+
+function hasOnlyStorableKeys(object: object): boolean {
+  for (const key of Object.keys(object)) if (key === '' || !key.isWellFormed()) return false;
+  return true;
+}
+
+function asJsonText(value: unknown, path: string, changed: ChangedPaths): string {
+  changed.push(path);
+  return toJsonText(value);
+}
+
+/**
+ * A value as DynamoDB can store it: maps stay maps (readable and filterable in the console), with
+ * no prototype so that any key is data; what DynamoDB cannot hold becomes its JSON text.
+ */
+export function toStorableValue(value: unknown, depth: number, path: string, changed: ChangedPaths): unknown {
+  if (typeof value === 'string') return value.isWellFormed() ? value : asJsonText(value, path, changed);
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && isStorableNumber(toJsonText(value))
+      ? value
+      : asJsonText(Number.isFinite(value) ? value : String(value), path, changed);
+  }
+  if (value instanceof ExactNumber)
+    return isStorableNumber(value.text) ? value : asJsonText(value, path, changed);
   if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_STORED_DEPTH) return JSON.stringify(value);
-  if (Array.isArray(value)) return value.map((element) => toStorableValue(element, depth + 1));
-  const copy: Record<string, unknown> = {};
-  for (const [key, element] of Object.entries(value)) {
-    copy[key === '' ? EMPTY_KEY : key] = toStorableValue(element, depth + 1);
+  if (depth >= MAX_STORED_DEPTH) return asJsonText(value, path, changed);
+  if (Array.isArray(value)) {
+    return value.map((element, index) =>
+      toStorableValue(element, depth + 1, childPath(path, index), changed),
+    );
+  }
+  if (!hasOnlyStorableKeys(value)) return asJsonText(value, path, changed);
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) {
+    copy[key] = toStorableValue(
+      (value as Record<string, unknown>)[key],
+      depth + 1,
+      childPath(path, key),
+      changed,
+    );
   }
   return copy;
 }
 
-/** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  return Buffer.from(text)
-    .subarray(0, maxBytes)
-    .toString()
-    .replace(/\uFFFD+$/, '');
+/** Size of a number in DynamoDB: about one byte per two significant digits, plus one. */
+function numberSize(text: string): number {
+  return Math.ceil(decimalShape(text).digits.length / 2) + 1;
 }
 
 /**
- * A request or response payload as DynamoDB can store it: maps stay maps (readable and
- * filterable in the console); values DynamoDB refuses (non-finite numbers, empty map keys,
- * nesting past 32 levels) become strings; a payload over `maxBytes` of JSON becomes its JSON
- * text cut to `maxBytes`, flagged as truncated.
+ * The size DynamoDB counts for a stored value, in bytes: UTF-8 strings, numbers by their digits,
+ * one byte for a boolean or null, three bytes per list or map plus one per element, and map keys.
  */
-export function toStorablePayload(value: unknown, maxBytes = MAX_PAYLOAD_BYTES): StorablePayload {
-  const json = JSON.stringify(value);
-  if (Buffer.byteLength(json) <= maxBytes) return { value: toStorableValue(value, 1), truncated: false };
-  return { value: truncateUtf8(json, maxBytes), truncated: true };
+export function storedSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return numberSize(String(value));
+  if (value instanceof ExactNumber) return numberSize(value.text);
+  if (typeof value !== 'object' || value === null) return 1;
+  let size = 3;
+  if (Array.isArray(value)) {
+    for (const element of value) size += storedSize(element) + 1;
+    return size;
+  }
+  for (const key of Object.keys(value)) {
+    size += Buffer.byteLength(key) + storedSize((value as Record<string, unknown>)[key]) + 1;
+  }
+  return size;
+}
+
+/** The size of a whole item: each attribute's name and value. */
+export function storedItemSize(item: object): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) size += Buffer.byteLength(name) + storedSize(value);
+  }
+  return size;
+}
+
+/**
+ * A request or response payload as DynamoDB can store it (see {@link toStorableValue}); a payload
+ * over `maxBytes` becomes its JSON text cut to `maxBytes`, flagged as truncated, its path changed.
+ */
+export function toStorablePayload(
+  value: unknown,
+  path: string,
+  changed: ChangedPaths,
+  maxBytes = MAX_PAYLOAD_BYTES,
+): StorablePayload {
+  const inner: ChangedPaths = [];
+  const stored = toStorableValue(value, 1, path, inner);
+  if (storedSize(stored) <= maxBytes) {
+    changed.push(...inner);
+    return { value: stored, truncated: false };
+  }
+  changed.push(path);
+  return { value: truncateUtf8(toJsonText(value), maxBytes), truncated: true };
+}
+
+/**
+ * A text field within `maxBytes`: as logged when it fits and is well-formed; otherwise its JSON
+ * text (when not well-formed) cut to `maxBytes`, its path changed.
+ */
+export function toStorableText(value: string, maxBytes: number, path: string, changed: ChangedPaths): string {
+  const text = value.isWellFormed() ? value : JSON.stringify(value);
+  const stored = truncateUtf8(text, maxBytes);
+  if (stored !== value) changed.push(path);
+  return stored;
 }

@@ -115,7 +115,12 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     const [stored] = await scanAll(documents, tableName);
     expect(stored).toMatchObject({
       responseElementsTruncated: true,
-      requestParameters: { '(empty)': 'empty key' },
+      changedPaths: ['/requestParameters', '/responseElements'],
+    });
+    expect(JSON.parse(stored?.requestParameters as string)).toMatchObject({
+      '': 'empty key',
+      list: [],
+      map: {},
     });
   });
 

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { LogFileError } from '../../lambda/core/errors';
-import { ingestLogFile, matchCatalogue } from '../../lambda/core/ingest-log-file';
+import { ingestLogFile } from '../../lambda/core/ingest-log-file';
 import { findRecordDefect } from '../../lambda/core/ml-event';
 import { DEFAULT_SERVICE_CATALOGUE, type ServiceCatalogue } from '../../lambda/core/service-catalogue';
 import {
@@ -156,19 +156,24 @@ describe('ingestLogFile', () => {
   });
 
   it('drops records of other services without parsing them', async () => {
-    const otherService = JSON.stringify(makeRecord({ eventSource: 's3.amazonaws.com' }));
+    // Bytes that are not UTF-8 would be noted as malformed if the record were parsed.
+    const otherService = Buffer.concat([
+      Buffer.from(
+        '{"eventSource":"s3.amazonaws.com","eventID":"s3-1","eventTime":"2024-06-02T20:15:00Z","note":"',
+      ),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const body = Buffer.concat([
+      Buffer.from('{"Records":['),
+      otherService,
+      Buffer.from(`,${JSON.stringify(makeRecord())}]}`),
+    ]);
 
-    expect(matchCatalogue(Buffer.from(otherService), DEFAULT_SERVICE_CATALOGUE)).toEqual({
-      kind: 'other',
-      eventSource: 's3.amazonaws.com',
-    });
-    expect(matchCatalogue(Buffer.from(JSON.stringify(makeRecord())), DEFAULT_SERVICE_CATALOGUE)).toEqual({
-      kind: 'catalogued',
-      service: 'sagemaker',
-    });
-    expect(matchCatalogue(Buffer.from('{"eventName":"x"}'), DEFAULT_SERVICE_CATALOGUE)).toEqual({
-      kind: 'unknown',
-    });
+    const { items, summary } = await ingest(body);
+
+    expect(items.map((item) => item.eventId)).toEqual(['evt-1']);
+    expect(summary).toMatchObject({ records: 2, mlEvents: 1, malformedRecords: 0 });
   });
 
   it('keeps an ML event whose record also names another service inside it', async () => {

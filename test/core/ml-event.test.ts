@@ -158,15 +158,15 @@ describe('toMlEvent', () => {
     expect(item).not.toHaveProperty('requestParametersTruncated');
   });
 
-  it('makes payload values DynamoDB refuses storable', () => {
+  it('stores what DynamoDB refuses as its JSON text, and names its path in changedPaths', () => {
     let deep: unknown = 'bottom';
     for (let level = 0; level < 40; level += 1) deep = { level: deep };
-    const record = makeRecord({ requestParameters: { '': 'empty key', deep } });
+    const record = makeRecord({ requestParameters: { tags: { '': 'empty key', '(empty)': 'x' }, deep } });
 
     const item = toMlEvent(record, 'bedrock', context);
 
     const stored = item.requestParameters as Record<string, unknown>;
-    expect(stored['(empty)']).toBe('empty key');
+    expect(JSON.parse(stored.tags as string)).toEqual({ '': 'empty key', '(empty)': 'x' });
     let depth = 1;
     let node: unknown = stored.deep;
     while (typeof node === 'object' && node !== null) {
@@ -175,6 +175,10 @@ describe('toMlEvent', () => {
     }
     expect(depth).toBeLessThanOrEqual(32);
     expect(typeof node).toBe('string');
+    expect(item.changedPaths).toEqual([
+      '/requestParameters/tags',
+      `/requestParameters${'/deep'}${'/level'.repeat(28)}`,
+    ]);
   });
 
   it('is deterministic: the same record gives the same item', () => {
@@ -224,7 +228,7 @@ describe('findRecordDefect', () => {
     [
       'a placeholder eventTime',
       makeRecord({ eventTime: 'yyyy-mm-ddThh:mm:ssZ' }),
-      'not an ISO 8601 timestamp',
+      'not a valid ISO 8601 timestamp',
     ],
     [
       'an Insights event',

@@ -1,0 +1,203 @@
+/**
+ * Parsing of the records mltrail keeps, exactly: a number a double may not hold (an integer past
+ * 2^53, a decimal of more than 15 significant digits, an exponent past 99) is kept as its text, and objects have no prototype, so that any key (`__proto__`, `constructor`) is data.
+ */
+
+/** A JSON number kept as written, because a double would change it. */
+export class ExactNumber {
+  constructor(readonly text: string) {}
+
+  /** In JSON output (tests, local tools) the number appears as its text, quoted. */
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** A parsed JSON value: numbers are `number` when a double holds them exactly, else ExactNumber. */
+export type RecordValue =
+  | string
+  | number
+  | boolean
+  | null
+  | ExactNumber
+  | readonly RecordValue[]
+  | { readonly [key: string]: RecordValue };
+
+/**
+ * Text in which some number may not survive a double: 16 digits in a row, 17 digits and points, or
+ * a three-digit exponent. Any number of 15 significant digits or fewer, with a smaller exponent,
+ * round-trips through a double, so JSON.parse is exact on text that does not match.
+ */
+const MAY_HOLD_INEXACT_NUMBER = /[0-9]{16}|[0-9.]{17}|[eE][+-]?[0-9]{3}/;
+const NUMBER_TOKEN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const MAX_EXACT_DOUBLE_DIGITS = 15;
+// Past this a number is kept as written too: DynamoDB cannot store it as a number, and its text
+// is what is then stored.
+const MAX_PLAIN_EXPONENT = 99;
+
+/** The significant digits and the decimal exponent of the first one, of a JSON number's text. */
+export function decimalShape(text: string): { readonly digits: string; readonly exponent: number } {
+  const unsigned = text.startsWith('-') ? text.slice(1) : text;
+  const e = unsigned.search(/[eE]/);
+  const mantissa = e === -1 ? unsigned : unsigned.slice(0, e);
+  const exponentPart = e === -1 ? 0 : Number(unsigned.slice(e + 1));
+  const point = mantissa.indexOf('.');
+  const integerDigits = point === -1 ? mantissa.length : point;
+  const all = mantissa.replace('.', '');
+  const leadingZeros = all.length - all.replace(/^0+/, '').length;
+  const digits = all.slice(leadingZeros).replace(/0+$/, '');
+  return { digits, exponent: exponentPart + integerDigits - leadingZeros - 1 };
+}
+
+function holdsExactlyAsDouble(text: string): boolean {
+  const { digits, exponent } = decimalShape(text);
+  return (
+    digits.length === 0 ||
+    (digits.length <= MAX_EXACT_DOUBLE_DIGITS && Math.abs(exponent) <= MAX_PLAIN_EXPONENT)
+  );
+}
+
+/** Raised by {@link parseRecordJson} on text that is not JSON. */
+export class RecordJsonError extends Error {
+  override name = 'RecordJsonError';
+}
+
+/** A recursive-descent parser for the rare record whose numbers a double would change. */
+class ExactParser {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  parse(): RecordValue {
+    const value = this.value();
+    this.skipWhitespace();
+    if (this.at !== this.text.length) this.fail('unexpected text after the value');
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new RecordJsonError(`${message} at character ${this.at}`);
+  }
+
+  private skipWhitespace(): void {
+    const text = this.text;
+    while (this.at < text.length) {
+      const code = text.charCodeAt(this.at);
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return;
+      this.at++;
+    }
+  }
+
+  private value(): RecordValue {
+    this.skipWhitespace();
+    const code = this.text.charCodeAt(this.at);
+    if (code === 0x7b) return this.object();
+    if (code === 0x5b) return this.array();
+    if (code === 0x22) return this.string();
+    if (this.text.startsWith('true', this.at)) return this.literal(4, true);
+    if (this.text.startsWith('false', this.at)) return this.literal(5, false);
+    if (this.text.startsWith('null', this.at)) return this.literal(4, null);
+    return this.number();
+  }
+
+  private literal<T>(length: number, value: T): T {
+    this.at += length;
+    return value;
+  }
+
+  private number(): number | ExactNumber {
+    NUMBER_TOKEN.lastIndex = this.at;
+    const match = NUMBER_TOKEN.exec(this.text);
+    if (!match) this.fail('expected a JSON value');
+    const token = match[0];
+    this.at += token.length;
+    return holdsExactlyAsDouble(token) ? Number(token) : new ExactNumber(token);
+  }
+
+  private string(): string {
+    const start = this.at;
+    let end = start + 1;
+    let escaped = false;
+    for (;;) {
+      end = this.text.indexOf('"', end);
+      if (end === -1) this.fail('unterminated string');
+      let backslashes = 0;
+      while (this.text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+      escaped = true;
+      end++;
+    }
+    this.at = end + 1;
+    const literal = this.text.slice(start, end + 1);
+    if (!escaped && !literal.includes('\\')) return literal.slice(1, -1);
+    try {
+      return JSON.parse(literal) as string;
+    } catch (cause) {
+      throw new RecordJsonError(`invalid string at character ${start}`, { cause });
+    }
+  }
+
+  private array(): RecordValue[] {
+    this.at++;
+    const elements: RecordValue[] = [];
+    this.skipWhitespace();
+    if (this.text.charCodeAt(this.at) === 0x5d) {
+      this.at++;
+      return elements;
+    }
+    for (;;) {
+      elements.push(this.value());
+      this.skipWhitespace();
+      const code = this.text.charCodeAt(this.at++);
+      if (code === 0x5d) return elements;
+      if (code !== 0x2c) this.fail("expected ',' or ']'");
+    }
+  }
+
+  private object(): Record<string, RecordValue> {
+    this.at++;
+    const object: Record<string, RecordValue> = Object.create(null);
+    this.skipWhitespace();
+    if (this.text.charCodeAt(this.at) === 0x7d) {
+      this.at++;
+      return object;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.text.charCodeAt(this.at) !== 0x22) this.fail('expected a key');
+      const key = this.string();
+      this.skipWhitespace();
+      if (this.text.charCodeAt(this.at++) !== 0x3a) this.fail("expected ':'");
+      object[key] = this.value();
+      this.skipWhitespace();
+      const code = this.text.charCodeAt(this.at++);
+      if (code === 0x7d) return object;
+      if (code !== 0x2c) this.fail("expected ',' or '}'");
+    }
+  }
+}
+
+/**
+ * Parses one record's JSON text. JSON.parse does the work unless the text may hold a number a
+ * double would change; then a parser that keeps such numbers as {@link ExactNumber} does. Either
+ * way a key such as `__proto__` is an own property and never changes an object's prototype.
+ */
+export function parseRecordJson(text: string): RecordValue {
+  if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return JSON.parse(text) as RecordValue;
+  return new ExactParser(text).parse();
+}
+
+/**
+ * JSON text of a parsed value, with ExactNumbers written as the numbers they are (JSON.stringify
+ * would quote them). Keys are written in their order.
+ */
+export function toJsonText(value: unknown): string {
+  if (value instanceof ExactNumber) return value.text;
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
+  const members = Object.keys(value).map(
+    (key) => `${JSON.stringify(key)}:${toJsonText((value as Record<string, unknown>)[key])}`,
+  );
+  return `{${members.join(',')}}`;
+}
