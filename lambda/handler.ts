@@ -8,7 +8,7 @@ import { createIngestHandler } from './ingest-handler';
 const logger = new Logger({ serviceName: POWERTOOLS_SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTOOLS_SERVICE_NAME });
 
-/** Lambda entry point: S3 notifications (through SQS) of new CloudTrail log files. */
+/** Lambda entry point: S3 or EventBridge notifications (through SQS) of new CloudTrail log files. */
 export const handler = createIngestHandler({
   config: loadConfig(process.env),
   s3: createS3Client(),

@@ -49,9 +49,10 @@ function isSqsEvent(event: LambdaEvent): event is SQSEvent {
 }
 
 /**
- * The function: SQS messages whose bodies are S3 event notifications (the deployed shape), or a
- * direct S3 event, SNS event or CloudTrail notice. For SQS it returns `batchItemFailures` naming
- * exactly the messages whose files failed; otherwise it throws when any file failed.
+ * The function: SQS messages whose bodies are S3 event notifications (the deployed shape) or
+ * EventBridge S3 events, or a direct S3 event, EventBridge event, SNS event or CloudTrail notice. For
+ * SQS it returns `batchItemFailures` naming exactly the messages whose files failed; otherwise it
+ * throws when any file failed. A file already gone is skipped, not failed.
  */
 export function createIngestHandler(dependencies: IngestHandlerDependencies) {
   const { config, s3, dynamodb, logger, metrics, onFileReport } = dependencies;
@@ -59,7 +60,9 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
 
   function recordOutcome(outcome: ObjectOutcome): void {
     if (outcome.status === 'skipped') {
-      logger.info('log file skipped', { logFile: outcome.logFile, reason: outcome.reason });
+      // A file deleted before it was read is lost to the table: a warning, for someone to look at.
+      const level = outcome.reason === 'gone' ? 'warn' : 'info';
+      logger[level]('log file skipped', { logFile: outcome.logFile, reason: outcome.reason });
       metrics.addMetric(METRIC_NAMES.LOG_FILES_SKIPPED, MetricUnit.Count, 1);
       return;
     }

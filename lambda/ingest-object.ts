@@ -1,4 +1,5 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
+import { LogFileGoneError } from './core/errors';
 import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';
@@ -40,8 +41,9 @@ export type ObjectOutcome =
 
 /**
  * Ingests one object if its key is a CloudTrail log file's: opens it, streams its records into a
- * fresh sink and waits until every item is written. Throws LogFileError (or the storage error) when
- * the file fails, so the caller can report it failed and retry it.
+ * fresh sink and waits until every item is written. An object that `open` finds gone
+ * (LogFileGoneError) is skipped: a retry cannot bring it back. Throws LogFileError (or the storage
+ * error) when the file fails, so the caller can report it failed and retry it.
  */
 export async function ingestLogObject(
   candidate: LogObjectCandidate,
@@ -51,7 +53,11 @@ export async function ingestLogObject(
 ): Promise<ObjectOutcome> {
   const selection = selectLogObject(candidate.key, candidate.size);
   if (!selection.ingest) return { logFile: candidate.logFile, status: 'skipped', reason: selection.reason };
-  const opened = await open();
+  const opened = await open().catch((error: unknown) => {
+    if (error instanceof LogFileGoneError) return undefined;
+    throw error;
+  });
+  if (!opened) return { logFile: candidate.logFile, status: 'skipped', reason: 'gone' };
   if (opened.contentLength === 0) {
     opened.body.destroy?.();
     return { logFile: candidate.logFile, status: 'skipped', reason: 'empty' };

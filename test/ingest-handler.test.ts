@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   makeRecord,
   readInvalidPersonalizeSeed,
   readSeedRecords,
+  s3EventBridgeEvent,
 } from './support/factories';
 import { createTestTable, localDynamoDb } from './support/local-aws';
 
@@ -68,6 +69,15 @@ function sqsEvent(bodies: Record<string, unknown>): SQSEvent {
 
 const lambdaContext = { getRemainingTimeInMillis: () => 300_000 } as Context;
 
+function refusingS3(name: string, httpStatusCode: number, message: string): S3Client {
+  const error = new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message });
+  return {
+    send: async () => {
+      throw error;
+    },
+  } as unknown as S3Client;
+}
+
 describe('ingest handler against s3rver and DynamoDB Local', () => {
   const { client, documents } = localDynamoDb();
   let s3Server: LocalS3Server;
@@ -76,6 +86,9 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
   const goodKey = logObjectKey({ prefix: 'audit logs', id: 'Good0001' });
   const orgKey = logObjectKey({ organizationId: 'o-a1b2c3d4e5', accountId: '111122223333', id: 'Org00001' });
   const brokenKey = logObjectKey({ id: 'Broken01' });
+  // EventBridge carries keys as stored: spaces, `+`, `%` and unicode must reach GetObject untouched.
+  const oddKey = logObjectKey({ prefix: 'audit logs+2024/50%41/prüfung', id: 'Odd00001' });
+  const goneKey = logObjectKey({ id: 'Gone0001' });
   const digestKey =
     'AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/06/02/123456789012_CloudTrail-Digest_us-east-1_trail_us-east-1_20240602T2020Z.json.gz';
 
@@ -88,13 +101,13 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     return page.Count ?? 0;
   }
 
-  async function setup(label: string) {
+  async function setup(label: string, s3Client: S3Client = s3) {
     const tableName = await createTestTable(client, label);
     const lines: LogLine[] = [];
     const reports: FileReport[] = [];
     const handler = createIngestHandler({
       config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 2 },
-      s3,
+      s3: s3Client,
       dynamodb: documents,
       logger: recordingLogger(lines),
       metrics: new Metrics({ namespace: 'mltrail-test' }),
@@ -122,6 +135,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
       gzipSync(logFileText([makeRecord({ eventID: 'before-break' }), readInvalidPersonalizeSeed()])),
     );
     await put(digestKey, gzipSync('{"awsAccountId":"123456789012"}'));
+    await put(oddKey, gzippedLogFile([forecast]));
   });
 
   afterAll(async () => {
@@ -139,7 +153,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
         digest: s3Notification(digestKey),
         test: { Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET },
         junk: 'not json',
-        missing: s3Notification(logObjectKey({ id: 'Missing1' })),
+        gone: s3Notification(goneKey),
       }),
       lambdaContext,
     );
@@ -147,7 +161,6 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     expect(response?.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([
       'broken',
       'junk',
-      'missing',
     ]);
     // 1 forecast + 4 other seeds + the record before the break in the broken file.
     expect(await itemCount(tableName)).toBe(6);
@@ -230,6 +243,89 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     await expect(handler(s3Notification(goodKey), lambdaContext)).resolves.toBeUndefined();
     await expect(handler(s3Notification(brokenKey), lambdaContext)).rejects.toThrow(brokenKey);
     expect(await itemCount(tableName)).toBe(2);
+  });
+
+  it('acknowledges a message whose file is gone, with one warning naming the file', async () => {
+    const { handler, lines, reports } = await setup('gone');
+
+    const response = await handler(sqsEvent({ gone: s3Notification(goneKey) }), lambdaContext);
+
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        message: 'log file skipped',
+        data: { logFile: `s3://${BUCKET}/${goneKey}`, reason: 'gone' },
+      },
+    ]);
+    expect(reports).toEqual([{ logFile: `s3://${BUCKET}/${goneKey}`, status: 'skipped', reason: 'gone' }]);
+  });
+
+  it.each([
+    ['AccessDenied', 403, 'Access Denied'],
+    ['KMS.DisabledException', 400, 'arn:aws:kms:us-east-1:111122223333:key/1234abcd is disabled.'],
+    ['KMSAccessDeniedException', 400, 'User is not authorized to perform: kms:Decrypt'],
+  ])(
+    'reports the message failed on %s, logging the file and the error code (stubbed S3: no local server refuses access)',
+    async (name, status, message) => {
+      const { handler, lines } = await setup('refused', refusingS3(name, status, message));
+
+      const response = await handler(sqsEvent({ refused: s3Notification(goodKey) }), lambdaContext);
+
+      expect(response?.batchItemFailures).toEqual([{ itemIdentifier: 'refused' }]);
+      expect(lines.map((line) => [line.level, line.message])).toEqual([['error', 'log file failed']]);
+      const data = lines[0]?.data ?? {};
+      expect(data.logFile).toBe(`s3://${BUCKET}/${goodKey}`);
+      const error = data.error as Error;
+      expect(error.message).toBe(
+        `s3://${BUCKET}/${goodKey}: GetObject failed: ${name} (HTTP ${status}): ${message}`,
+      );
+      expect((error.cause as Error).name).toBe(name);
+    },
+  );
+
+  it('ingests the file of an EventBridge "Object Created" event from SQS, its key as stored', async () => {
+    const { tableName, handler, reports } = await setup('eventbridge-sqs');
+
+    const response = await handler(
+      sqsEvent({ created: s3EventBridgeEvent({ bucket: BUCKET, key: oddKey }) }),
+      lambdaContext,
+    );
+
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(reports).toMatchObject([
+      { logFile: `s3://${BUCKET}/${oddKey}`, status: 'ingested', itemsWritten: 1 },
+    ]);
+    expect(await itemCount(tableName)).toBe(1);
+  });
+
+  it('ingests the file of an EventBridge event delivered to the function directly', async () => {
+    const { tableName, handler } = await setup('eventbridge-direct');
+
+    await expect(
+      handler(s3EventBridgeEvent({ bucket: BUCKET, key: oddKey }), lambdaContext),
+    ).resolves.toBeUndefined();
+
+    expect(await itemCount(tableName)).toBe(1);
+  });
+
+  it('acknowledges EventBridge events other than object creation without reading a file', async () => {
+    const { handler, reports } = await setup('eventbridge-deleted');
+
+    const response = await handler(
+      sqsEvent({
+        deleted: s3EventBridgeEvent({
+          bucket: BUCKET,
+          key: goodKey,
+          detailType: 'Object Deleted',
+          size: null,
+        }),
+      }),
+      lambdaContext,
+    );
+
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(reports).toEqual([]);
   });
 
   it("ingests the files of CloudTrail's SNS notice", async () => {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { LogFileError, LogFileGoneError } from '../core/errors';
 
 /** The body of an S3 object as a byte stream, and its size. */
 export interface S3ObjectBody {
@@ -7,9 +8,40 @@ export interface S3ObjectBody {
   readonly contentLength?: number;
 }
 
-/** Opens an object for streaming; nothing is buffered. */
+interface ServiceErrorFields {
+  readonly name?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as ServiceErrorFields | undefined)?.$metadata?.httpStatusCode;
+}
+
+// A 404 whose body names no error code (some S3-compatible servers) still means the key is not
+// there; a missing bucket is a setup fault to report, not a file to acknowledge.
+function isMissingObject(error: unknown): boolean {
+  if (error instanceof NoSuchKey) return true;
+  const name = (error as ServiceErrorFields | undefined)?.name;
+  return name === 'NoSuchKey' || (httpStatusOf(error) === 404 && name !== 'NoSuchBucket');
+}
+
+function describeS3Error(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = httpStatusOf(error);
+  return `${error.name}${status === undefined ? '' : ` (HTTP ${status})`}: ${error.message}`;
+}
+
+/**
+ * Opens an object for streaming; nothing is buffered. Throws LogFileGoneError when the object does
+ * not exist, and LogFileError naming the S3 error code (AccessDenied, KMS.DisabledException...)
+ * when GetObject is refused.
+ */
 export async function openS3Object(s3: S3Client, bucket: string, key: string): Promise<S3ObjectBody> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!response.Body) throw new Error(`GetObject returned no body for s3://${bucket}/${key}`);
+  const logFile = `s3://${bucket}/${key}`;
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch((error) => {
+    if (isMissingObject(error)) throw new LogFileGoneError(logFile, { cause: error });
+    throw new LogFileError(logFile, `GetObject failed: ${describeS3Error(error)}`, { cause: error });
+  });
+  if (!response.Body) throw new Error(`GetObject returned no body for ${logFile}`);
   return { body: response.Body as Readable, contentLength: response.ContentLength };
 }

@@ -38,3 +38,14 @@ export class LogFileError extends Error {
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
+
+/**
+ * The log file is no longer there (deleted, or expired by a lifecycle rule, before it was read):
+ * nothing is left to ingest or to retry.
+ */
+export class LogFileGoneError extends LogFileError {
+  override name = 'LogFileGoneError';
+  constructor(logFile: string, options?: ErrorOptions) {
+    super(logFile, 'the object no longer exists', options);
+  }
+}

@@ -1,8 +1,11 @@
-/** Why an S3 object is not ingested. */
-export type SkipReason = 'digest' | 'insight' | 'empty' | 'folder' | 'not-cloudtrail';
+/**
+ * Every reason an S3 object is not ingested, for summaries that count by reason. `gone`: the object
+ * was deleted (a lifecycle rule, say) before it was read.
+ */
+export const SKIP_REASONS = ['digest', 'insight', 'empty', 'folder', 'not-cloudtrail', 'gone'] as const;
 
-/** Every skip reason, for summaries that count by reason. */
-export const SKIP_REASONS: readonly SkipReason[] = ['digest', 'insight', 'empty', 'folder', 'not-cloudtrail'];
+/** Why an S3 object is not ingested. */
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** The parts of a CloudTrail log file key. */
 export interface LogObjectKey {

@@ -31,6 +31,24 @@ function fromS3EventRecords(records: unknown[]): S3ObjectRef[] {
   return objects;
 }
 
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
+function fromEventBridgeEvent(event: JsonObject): S3ObjectRef[] {
+  // Object Deleted, Object Restore Completed, Object Tags Added...: no new file to ingest.
+  if (event['detail-type'] !== 'Object Created') return [];
+  const detail = asObject(event.detail);
+  const bucket = asText(asObject(detail?.bucket)?.name);
+  const object = asObject(detail?.object);
+  const key = asText(object?.key);
+  if (!bucket || !key) {
+    throw new NotificationFormatError(
+      'EventBridge "Object Created" event has no detail.bucket.name or detail.object.key',
+    );
+  }
+  const size = object?.size;
+  // Unlike S3 event notifications, EventBridge events carry the key as stored, not URL-encoded.
+  return [{ bucket, key, ...(typeof size === 'number' ? { size } : {}) }];
+}
+
 function fromCloudTrailNotice(notice: JsonObject): S3ObjectRef[] {
   const bucket = asText(notice.s3Bucket);
   const keys = notice.s3ObjectKey;
@@ -51,8 +69,9 @@ function parseJson(text: string, what: string): unknown {
 
 /**
  * The S3 objects named by one notification: an S3 event notification (as S3 sends it to SQS or
- * Lambda), CloudTrail's SNS notice (`{"s3Bucket": ..., "s3ObjectKey": [...]}`), or either inside an
- * SNS envelope. `s3:TestEvent` and non-create events name no object.
+ * Lambda), an EventBridge event from `aws.s3` (as a rule sends it to SQS or Lambda), CloudTrail's
+ * SNS notice (`{"s3Bucket": ..., "s3ObjectKey": [...]}`), or any of them inside an SNS envelope.
+ * `s3:TestEvent` and non-create events name no object.
  */
 export function objectsOfNotification(notification: unknown): S3ObjectRef[] {
   const object = asObject(notification);
@@ -69,12 +88,15 @@ export function objectsOfNotification(notification: unknown): S3ObjectRef[] {
     }
     return fromS3EventRecords(object.Records);
   }
+  if (object.source === 'aws.s3' && typeof object['detail-type'] === 'string') {
+    return fromEventBridgeEvent(object);
+  }
   if ('s3Bucket' in object || 's3ObjectKey' in object) return fromCloudTrailNotice(object);
   if (object.Type === 'Notification' && typeof object.Message === 'string') {
     return objectsOfNotification(parseJson(object.Message, 'SNS message'));
   }
   throw new NotificationFormatError(
-    `not an S3 event notification or CloudTrail notice (keys: ${Object.keys(object).slice(0, 8).join(', ')})`,
+    `not an S3 event notification, EventBridge S3 event or CloudTrail notice (keys: ${Object.keys(object).slice(0, 8).join(', ')})`,
   );
 }
 

@@ -6,6 +6,7 @@ import { encodeS3EventKey, s3EventNotificationBody } from '../../cli/s3-event-me
 import { regionOfQueueUrl } from '../../cli/sqs-queue-url';
 import { formatEventTable, MAX_PRINCIPAL_WIDTH } from '../../cli/table-output';
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { SKIP_REASONS } from '../../lambda/core/log-object-selection';
 import { objectsOfMessageBody } from '../../lambda/core/notifications';
 
 function item(overrides: Partial<MlEventItem> = {}): MlEventItem {
@@ -201,5 +202,18 @@ describe('ingest summary', () => {
       'failed files:',
       '  file:///logs/c.json.gz: unexpected end of file',
     ]);
+  });
+
+  it('counts and prints every skip reason, files gone before they were read included', () => {
+    const tally = new IngestTally();
+    for (const reason of SKIP_REASONS) tally.add({ logFile: reason, status: 'skipped', reason });
+
+    const summary = tally.summary();
+
+    expect(Object.keys(summary.skippedByReason)).toEqual([...SKIP_REASONS]);
+    expect(formatSummary(summary)[0]).toBe(
+      `files:  0 ingested, ${SKIP_REASONS.length} skipped (${SKIP_REASONS.map((reason) => `${reason} 1`).join(', ')}), 0 failed`,
+    );
+    expect(formatSummary(summary)[0]).toContain('gone 1');
   });
 });

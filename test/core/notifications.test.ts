@@ -4,6 +4,7 @@ import {
   objectsOfMessageBody,
   objectsOfNotification,
 } from '../../lambda/core/notifications';
+import { s3EventBridgeEvent } from '../support/factories';
 
 function s3Event(key: string, eventName = 'ObjectCreated:Put', size = 1234) {
   return {
@@ -18,6 +19,10 @@ function s3Event(key: string, eventName = 'ObjectCreated:Put', size = 1234) {
       },
     ],
   };
+}
+
+function eventBridgeEvent(key: string, detailType = 'Object Created', size: number | null = 1234) {
+  return s3EventBridgeEvent({ bucket: 'trail-bucket', key, detailType, size });
 }
 
 describe('objectsOfNotification', () => {
@@ -77,11 +82,51 @@ describe('objectsOfNotification', () => {
   });
 
   it.each([
+    ['spaces', 'audit logs/AWSLogs/a.json.gz'],
+    ['a plus sign', 'audit+logs/AWSLogs/a.json.gz'],
+    ['unicode', 'prüfung/日志/AWSLogs/a.json.gz'],
+    ['percent-escapes', 'audit%20logs/AWSLogs/a%3Db.json.gz'],
+    ['a lone percent sign', 'audit/100%/AWSLogs/a.json.gz'],
+  ])('reads the key of an EventBridge "Object Created" event as it is, with %s', (_name, key) => {
+    expect(objectsOfNotification(eventBridgeEvent(key))).toEqual([
+      { bucket: 'trail-bucket', key, size: 1234 },
+    ]);
+  });
+
+  it('reads an EventBridge event from an SQS body, as a rule targeting the queue sends it', () => {
+    const body = JSON.stringify(eventBridgeEvent('AWSLogs/a b+c.json.gz'));
+
+    expect(objectsOfMessageBody(body)).toEqual([
+      { bucket: 'trail-bucket', key: 'AWSLogs/a b+c.json.gz', size: 1234 },
+    ]);
+  });
+
+  it('reads an EventBridge event without a size', () => {
+    expect(objectsOfNotification(eventBridgeEvent('AWSLogs/a.json.gz', 'Object Created', null))).toEqual([
+      { bucket: 'trail-bucket', key: 'AWSLogs/a.json.gz' },
+    ]);
+  });
+
+  it.each([
+    'Object Deleted',
+    'Object Restore Completed',
+    'Object Tags Added',
+    'Object Storage Class Changed',
+  ])('ignores EventBridge "%s" events', (detailType) => {
+    expect(objectsOfNotification(eventBridgeEvent('AWSLogs/a.json.gz', detailType))).toEqual([]);
+  });
+
+  it.each([
     ['a body that is not JSON', 'not json', /message body is not JSON/],
     [
       'an unknown shape',
       '{"hello":"world"}',
-      /not an S3 event notification or CloudTrail notice \(keys: hello\)/,
+      /not an S3 event notification, EventBridge S3 event or CloudTrail notice \(keys: hello\)/,
+    ],
+    [
+      'an EventBridge "Object Created" event without a key',
+      JSON.stringify({ ...eventBridgeEvent('x'), detail: { bucket: { name: 'b' }, object: {} } }),
+      /EventBridge "Object Created" event has no detail.bucket.name or detail.object.key/,
     ],
     [
       'an S3 record without a key',

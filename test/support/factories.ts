@@ -96,3 +96,41 @@ export function makeRecord(overrides: Record<string, unknown> = {}): Record<stri
     ...overrides,
   };
 }
+
+/**
+ * An S3 event as EventBridge delivers it (to a rule's SQS or Lambda target), shaped as in
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html; the key is as stored.
+ */
+export function s3EventBridgeEvent(options: {
+  bucket: string;
+  key: string;
+  detailType?: string;
+  /** `null` leaves the size out, as S3 does for deletions. */
+  size?: number | null;
+}): Record<string, unknown> {
+  const size = options.size === undefined ? 1234 : options.size;
+  return {
+    version: '0',
+    id: '17793124-05d4-b198-2fde-7ededc63b103',
+    'detail-type': options.detailType ?? 'Object Created',
+    source: 'aws.s3',
+    account: '111122223333',
+    time: '2024-06-02T20:20:00Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${options.bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: options.bucket },
+      object: {
+        key: options.key,
+        ...(size === null ? {} : { size }),
+        etag: 'b1946ac92492d2347c6235b4d2611184',
+        sequencer: '617f08299329d189',
+      },
+      'request-id': 'N4N7GDK58NMKJ12R',
+      requester: 'cloudtrail.amazonaws.com',
+      'source-ip-address': '1.2.3.4',
+      reason: 'PutObject',
+    },
+  };
+}
