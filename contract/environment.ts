@@ -13,6 +13,10 @@ export const ENV = {
   RETENTION_DAYS: 'MLTRAIL_RETENTION_DAYS',
   /** Concurrent BatchWriteItem requests per log file. */
   WRITE_CONCURRENCY: 'MLTRAIL_WRITE_CONCURRENCY',
+  /** Largest record kept, in bytes; a larger one is dropped and counted. */
+  MAX_RECORD_BYTES: 'MLTRAIL_MAX_RECORD_BYTES',
+  /** Decompressed bytes after which a log file fails (a gzip bomb). */
+  MAX_LOG_FILE_BYTES: 'MLTRAIL_MAX_LOG_FILE_BYTES',
 } as const;
 
 /** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */

@@ -1,6 +1,8 @@
 import { ENV } from '../contract/environment';
 import { DEFAULT_WRITE_CONCURRENCY } from './adapters/dynamodb-event-writer';
 import { ConfigurationError } from './core/errors';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, type LogFileLimits } from './core/log-file-reader';
+import { DEFAULT_MAX_RECORD_BYTES } from './core/records-array-splitter';
 import {
   parseServiceCatalogue,
   resolveServiceCatalogue,
@@ -14,7 +16,12 @@ export interface IngestConfig {
   /** 0 keeps events forever. */
   readonly retentionDays: number;
   readonly writeConcurrency: number;
+  /** Bounds on one file and one record; the reader's defaults when absent. */
+  readonly limits?: LogFileLimits;
 }
+
+// Below this a record could not hold a CloudTrail event of a few fields.
+const MIN_RECORD_BYTES = 1024;
 
 function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const text = env[name];
@@ -41,5 +48,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     catalogue: resolveServiceCatalogue(replacement, extra),
     retentionDays: readWholeNumber(env, ENV.RETENTION_DAYS, 0, 0),
     writeConcurrency: readWholeNumber(env, ENV.WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, 1),
+    limits: {
+      maxRecordBytes: readWholeNumber(env, ENV.MAX_RECORD_BYTES, DEFAULT_MAX_RECORD_BYTES, MIN_RECORD_BYTES),
+      maxDecompressedBytes: readWholeNumber(
+        env,
+        ENV.MAX_LOG_FILE_BYTES,
+        DEFAULT_MAX_DECOMPRESSED_BYTES,
+        MIN_RECORD_BYTES,
+      ),
+    },
   };
 }

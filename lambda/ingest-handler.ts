@@ -119,7 +119,9 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
           event,
           (record: SQSRecord) => ingestObjects(objectsOfMessageBody(record.body), context),
           processor,
-          { throwOnFullBatchFailure: false },
+          // One file at a time: memory stays bounded by one file's largest record (see README,
+          // Reliability), and at a third of a vCPU parallel reads would only share the CPU.
+          { throwOnFullBatchFailure: false, processInParallel: false },
         );
       }
       await ingestObjects(objectsOfNotification(event), context);

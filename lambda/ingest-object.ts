@@ -1,6 +1,7 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
 import { LogFileGoneError } from './core/errors';
 import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
+import type { LogFileLimits } from './core/log-file-reader';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';
 
@@ -32,6 +33,8 @@ export interface IngestSettings {
   readonly retentionDays?: number;
   /** The clock, for leaving out events already past their retention. @default Date.now */
   readonly now?: () => number;
+  /** Bounds on one file and one record. @default the reader's defaults */
+  readonly limits?: LogFileLimits;
 }
 
 /** What happened to one object. */
@@ -71,6 +74,7 @@ export async function ingestLogObject(
         logAccountId: selection.log.accountId,
         retentionDays: settings.retentionDays,
         nowEpochSeconds: Math.floor((settings.now ?? Date.now)() / 1000),
+        limits: settings.limits,
       },
       settings.catalogue,
       sink,

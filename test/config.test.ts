@@ -13,7 +13,18 @@ describe('loadConfig', () => {
       catalogue: DEFAULT_SERVICE_CATALOGUE,
       retentionDays: 0,
       writeConcurrency: 4,
+      limits: { maxRecordBytes: 16 * 1024 * 1024, maxDecompressedBytes: 2 * 1024 ** 3 },
     });
+  });
+
+  it('reads the record limit and the decompressed ceiling', () => {
+    const config = loadConfig({
+      [ENV.TABLE_NAME]: 'events',
+      [ENV.MAX_RECORD_BYTES]: '1048576',
+      [ENV.MAX_LOG_FILE_BYTES]: '500000000',
+    });
+
+    expect(config.limits).toEqual({ maxRecordBytes: 1_048_576, maxDecompressedBytes: 500_000_000 });
   });
 
   it('fails fast naming a missing table name', () => {
@@ -62,6 +73,8 @@ describe('loadConfig', () => {
     [ENV.RETENTION_DAYS, '-1', /MLTRAIL_RETENTION_DAYS must be a whole number >= 0, got "-1"/],
     [ENV.RETENTION_DAYS, '1.5', /MLTRAIL_RETENTION_DAYS must be a whole number/],
     [ENV.WRITE_CONCURRENCY, '0', /MLTRAIL_WRITE_CONCURRENCY must be a whole number >= 1/],
+    [ENV.MAX_RECORD_BYTES, '10', /MLTRAIL_MAX_RECORD_BYTES must be a whole number >= 1024/],
+    [ENV.MAX_LOG_FILE_BYTES, 'lots', /MLTRAIL_MAX_LOG_FILE_BYTES must be a whole number/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [ENV.TABLE_NAME]: 'events', [name]: value })).toThrow(message);
   });
