@@ -1,4 +1,6 @@
+import { LogFileError } from '../lambda/core/errors';
 import { SKIP_REASONS, type SkipReason } from '../lambda/core/log-object-selection';
+import type { LogReadSummary } from '../lambda/core/log-read-summary';
 import type { ObjectOutcome } from '../lambda/ingest-object';
 
 /** A log file that failed, and why. */
@@ -76,21 +78,27 @@ export class IngestTally {
       return;
     }
     this.ingested += 1;
-    this.records += outcome.records;
-    this.events += outcome.mlEvents;
-    for (const [service, count] of Object.entries(outcome.eventsByService)) {
-      this.eventsByService[service] = (this.eventsByService[service] ?? 0) + count;
-    }
-    this.expiredEvents += outcome.expiredEvents ?? 0;
-    this.malformedRecords += outcome.malformedRecords;
+    this.countRead(outcome);
     this.itemsWritten += outcome.itemsWritten;
     this.duplicates += outcome.duplicates;
   }
 
-  /** Counts a file that failed. */
+  /** Counts a file that failed, and what was read of it before it failed. */
   fail(logFile: string, error: unknown, bytes = 0): void {
     this.bytes += bytes;
     this.failures.push({ logFile, error: error instanceof Error ? error.message : String(error) });
+    const read = error instanceof LogFileError ? error.summary : undefined;
+    if (read) this.countRead(read);
+  }
+
+  private countRead(read: LogReadSummary): void {
+    this.records += read.records;
+    this.events += read.mlEvents;
+    for (const [service, count] of Object.entries(read.eventsByService)) {
+      this.eventsByService[service] = (this.eventsByService[service] ?? 0) + count;
+    }
+    this.expiredEvents += read.expiredEvents;
+    this.malformedRecords += read.malformedRecords;
   }
 
   /** Counts log files left out by the date range. */

@@ -8,13 +8,21 @@ import { METRIC_NAMES } from '../contract/environment';
 import { DynamoDbEventWriter } from './adapters/dynamodb-event-writer';
 import { openS3Object } from './adapters/s3-log-source';
 import type { IngestConfig } from './config';
+import { LogFileError } from './core/errors';
+import type { LogReadSummary } from './core/log-read-summary';
 import { objectsOfMessageBody, objectsOfNotification, type S3ObjectRef } from './core/notifications';
 import { ingestLogObject, type ObjectOutcome } from './ingest-object';
 
 /** What happened to one log file: its outcome, or why it failed. */
 export type FileReport =
   | ObjectOutcome
-  | { readonly logFile: string; readonly status: 'failed'; readonly error: string };
+  | {
+      readonly logFile: string;
+      readonly status: 'failed';
+      readonly error: string;
+      /** What was read before the failure; its events were handed to the writer. */
+      readonly read?: LogReadSummary;
+    };
 
 /** What the handler talks to. */
 export interface IngestHandlerDependencies {
@@ -100,10 +108,22 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
         recordOutcome(outcome);
         onFileReport?.(outcome);
       } catch (error) {
-        logger.error('log file failed', { logFile, error: error as Error });
+        const read = error instanceof LogFileError ? error.summary : undefined;
+        logger.error('log file failed', {
+          logFile,
+          error: error as Error,
+          ...(read
+            ? { records: read.records, mlEvents: read.mlEvents, malformedRecords: read.malformedRecords }
+            : {}),
+        });
         metrics.addMetric(METRIC_NAMES.LOG_FILES_FAILED, MetricUnit.Count, 1);
         failures.push(`${logFile}: ${(error as Error).message}`);
-        onFileReport?.({ logFile, status: 'failed', error: (error as Error).message });
+        onFileReport?.({
+          logFile,
+          status: 'failed',
+          error: (error as Error).message,
+          ...(read ? { read } : {}),
+        });
       }
     }
     if (failures.length > 0) throw new LogFilesFailedError(failures.join('; '));

@@ -225,6 +225,22 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     });
   });
 
+  it('reports what a failed file held before the break, and its events are in the table', async () => {
+    const { handler, reports, tableName } = await setup('partial-failure');
+    const records = Array.from({ length: 81 }, (_, index) => makeRecord({ eventID: `before-${index}` }));
+    const whole = gzippedLogFile(records);
+    const truncatedKey = logObjectKey({ id: 'Truncat1' });
+    await put(truncatedKey, whole.subarray(0, Math.floor(whole.length * 0.8)));
+
+    await handler(sqsEvent({ truncated: s3Notification(truncatedKey) }), lambdaContext);
+
+    const [report] = reports;
+    const stored = await itemCount(tableName);
+    expect(report).toMatchObject({ status: 'failed', error: expect.stringContaining('truncated') });
+    expect(report?.status === 'failed' && report.read?.mlEvents).toBeGreaterThan(0);
+    expect(stored).toBe(report?.status === 'failed' ? report.read?.mlEvents : -1);
+  });
+
   it('logs the failure of a file with its name and what was wrong', async () => {
     const { handler, lines } = await setup('failure-log');
 

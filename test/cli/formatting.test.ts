@@ -6,6 +6,7 @@ import { encodeS3EventKey, s3EventNotificationBody } from '../../cli/s3-event-me
 import { regionOfQueueUrl } from '../../cli/sqs-queue-url';
 import { formatEventTable, MAX_PRINCIPAL_WIDTH } from '../../cli/table-output';
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { LogFileError } from '../../lambda/core/errors';
 import { SKIP_REASONS } from '../../lambda/core/log-object-selection';
 import { objectsOfMessageBody } from '../../lambda/core/notifications';
 
@@ -202,6 +203,26 @@ describe('ingest summary', () => {
       'failed files:',
       '  file:///logs/c.json.gz: unexpected end of file',
     ]);
+  });
+
+  it('counts the events read from a file before it failed', () => {
+    const tally = new IngestTally();
+    const summary = {
+      records: 81,
+      mlEvents: 81,
+      eventsByService: { bedrock: 81 },
+      expiredEvents: 0,
+      malformedRecords: 0,
+      malformed: [],
+    };
+
+    tally.fail(
+      'file:///logs/t.json.gz',
+      new LogFileError('file:///logs/t.json.gz', 'truncated gzip', { summary }),
+    );
+
+    expect(tally.summary()).toMatchObject({ records: 81, events: 81, eventsByService: { bedrock: 81 } });
+    expect(formatSummary(tally.summary())[1]).toBe('events: 81 ML events from 81 records (bedrock 81)');
   });
 
   it('counts and prints every skip reason, files gone before they were read included', () => {
