@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_PARTITION_KEY_BYTES, toKeyValue } from '../contract/key-values';
 import type { MlEventItem } from '../contract/ml-event-item';
 import {
   ACCOUNT_INDEX,
@@ -33,6 +34,11 @@ interface Plan {
   readonly value: string;
 }
 
+// A value over DynamoDB's key limit is stored as its start and a digest: query it the same way.
+function partitionValue(value: string): string {
+  return toKeyValue(value, MAX_PARTITION_KEY_BYTES);
+}
+
 function planOf(query: EventQuery): Plan {
   const chosen = [query.service, query.principal, query.accountId].filter((value) => value !== undefined);
   if (query.eventName !== undefined) {
@@ -44,15 +50,23 @@ function planOf(query: EventQuery): Plan {
     return {
       indexName: EVENT_NAME_INDEX.indexName,
       key: EVENT_NAME_INDEX,
-      value: `${query.service}:${query.eventName}`,
+      value: partitionValue(`${query.service}:${query.eventName}`),
     };
   }
   if (chosen.length !== 1) throw new EventQueryError('give exactly one of service, principal or accountId');
   if (query.service !== undefined) return { key: TABLE_KEY, value: query.service };
   if (query.principal !== undefined) {
-    return { indexName: PRINCIPAL_INDEX.indexName, key: PRINCIPAL_INDEX, value: query.principal };
+    return {
+      indexName: PRINCIPAL_INDEX.indexName,
+      key: PRINCIPAL_INDEX,
+      value: partitionValue(query.principal),
+    };
   }
-  return { indexName: ACCOUNT_INDEX.indexName, key: ACCOUNT_INDEX, value: query.accountId as string };
+  return {
+    indexName: ACCOUNT_INDEX.indexName,
+    key: ACCOUNT_INDEX,
+    value: partitionValue(query.accountId as string),
+  };
 }
 
 // The sort key is `<YYYY-MM-DDTHH:MM:SSZ>#<eventId>`: '~' sorts after every character in it, so
