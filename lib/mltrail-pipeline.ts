@@ -177,6 +177,23 @@ export interface MlTrailPipelineProps {
   readonly writeConcurrency?: number;
 
   /**
+   * Largest CloudTrail record the function keeps, in bytes. A larger record is dropped without
+   * being held in memory and counted as malformed; the records around it are kept. The memory a
+   * file needs is bounded by a few times this (see the README's Reliability section).
+   *
+   * @default - the function's built-in default, 16 MiB
+   */
+  readonly maxRecordBytes?: number;
+
+  /**
+   * Decompressed bytes after which a log file fails (a gzip bomb, or a file that would not be read
+   * in time).
+   *
+   * @default - the function's built-in default, 2 GiB
+   */
+  readonly maxLogFileBytes?: number;
+
+  /**
    * Memory of the ingest function, in MB.
    *
    * @default 512
@@ -587,6 +604,9 @@ export class MlTrailPipeline extends Construct {
     if (props.writeConcurrency !== undefined) {
       environment[ENV.WRITE_CONCURRENCY] = String(props.writeConcurrency);
     }
+    if (props.maxRecordBytes !== undefined) environment[ENV.MAX_RECORD_BYTES] = String(props.maxRecordBytes);
+    if (props.maxLogFileBytes !== undefined)
+      environment[ENV.MAX_LOG_FILE_BYTES] = String(props.maxLogFileBytes);
     return environment;
   }
 

@@ -112,6 +112,12 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
   if (props.writeConcurrency !== undefined) {
     requireIntegerInRange('writeConcurrency', props.writeConcurrency, 1, 100);
   }
+  if (props.maxRecordBytes !== undefined) {
+    requireIntegerInRange('maxRecordBytes', props.maxRecordBytes, 1024, 256 * 1024 * 1024);
+  }
+  if (props.maxLogFileBytes !== undefined) {
+    requireIntegerInRange('maxLogFileBytes', props.maxLogFileBytes, 1024, Number.MAX_SAFE_INTEGER);
+  }
 
   const memorySize = props.memorySize ?? DEFAULT_MEMORY_SIZE_MB;
   requireIntegerInRange('memorySize', memorySize, 128, 10_240);

@@ -91,3 +91,17 @@ describe('MlTrailStack with an existing bucket and a retention from context', ()
     expect(template.toJSON().Outputs.LogBucketName.Value).toBe('corp-cloudtrail-logs');
   });
 });
+
+describe('MlTrailStack with reader limits from context', () => {
+  it('passes the record limit and the decompressed ceiling to the function', () => {
+    const stack = new MlTrailStack(
+      createTestApp({ maxRecordBytes: '4194304', maxLogFileBytes: '1073741824' }),
+      'MlTrail',
+    );
+    const variables =
+      Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack.pipeline.ingestFunction)].Properties
+        .Environment.Variables;
+    expect(variables[ENV.MAX_RECORD_BYTES]).toBe('4194304');
+    expect(variables[ENV.MAX_LOG_FILE_BYTES]).toBe('1073741824');
+  });
+});

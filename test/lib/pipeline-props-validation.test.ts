@@ -91,6 +91,8 @@ describe('prop validation', () => {
     ],
     ['an unknown log level', { logLevel: 'VERBOSE' as never }, /Invalid logLevel "VERBOSE"/],
     ['a write concurrency of zero', { writeConcurrency: 0 }, /Invalid writeConcurrency 0/],
+    ['a record limit under 1 KiB', { maxRecordBytes: 100 }, /Invalid maxRecordBytes 100/],
+    ['a log file ceiling in part bytes', { maxLogFileBytes: 1.5e6 + 0.5 }, /Invalid maxLogFileBytes/],
     ['64 MB of memory', { memorySize: 64 }, /Invalid memorySize 64: .*from 128 to 10240/],
     ['a timeout over 15 minutes', { timeout: Duration.minutes(20) }, /Invalid timeout "20 minutes"/],
     [
