@@ -1,3 +1,4 @@
+import type { WriteSummary } from '../lambda/adapters/dynamodb-event-writer';
 import { SKIP_REASONS, type SkipReason } from '../lambda/core/log-object-selection';
 import type { ObjectOutcome } from '../lambda/ingest-object';
 
@@ -26,8 +27,11 @@ export interface IngestSummary {
   /** ML events already past the retention (`MLTRAIL_RETENTION_DAYS`): not written. */
   readonly expiredEvents: number;
   readonly malformedRecords: number;
+  /** Items written, failed files' included (their events up to the failure are in the table). */
   readonly itemsWritten: number;
   readonly duplicates: number;
+  /** Items DynamoDB refused to store (a key or number out of its limits, an item too big): left out. */
+  readonly rejectedItems: number;
   /** Bytes of the files read (as stored, compressed). */
   readonly bytes: number;
   readonly seconds: number;
@@ -47,6 +51,7 @@ export class IngestTally {
   private malformedRecords = 0;
   private itemsWritten = 0;
   private duplicates = 0;
+  private rejectedItems = 0;
   private bytes = 0;
 
   /** Files done so far, whatever their outcome. */
@@ -85,11 +90,19 @@ export class IngestTally {
     this.malformedRecords += outcome.malformedRecords;
     this.itemsWritten += outcome.itemsWritten;
     this.duplicates += outcome.duplicates;
+    this.rejectedItems += outcome.rejectedItems;
   }
 
-  /** Counts a file that failed. */
-  fail(logFile: string, error: unknown, bytes = 0): void {
+  /** Counts a file that failed, and what it wrote before it did. */
+  fail(
+    logFile: string,
+    error: unknown,
+    bytes = 0,
+    written?: Pick<WriteSummary, 'itemsWritten' | 'rejectedItems'>,
+  ): void {
     this.bytes += bytes;
+    this.itemsWritten += written?.itemsWritten ?? 0;
+    this.rejectedItems += written?.rejectedItems ?? 0;
     this.failures.push({ logFile, error: error instanceof Error ? error.message : String(error) });
   }
 
@@ -123,6 +136,7 @@ export class IngestTally {
       malformedRecords: this.malformedRecords,
       itemsWritten: this.itemsWritten,
       duplicates: this.duplicates,
+      rejectedItems: this.rejectedItems,
       bytes: this.bytes,
       seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
     };
@@ -151,6 +165,9 @@ export function formatSummary(summary: IngestSummary): string[] {
   }
   if (summary.malformedRecords > 0) {
     lines.push(`        ${summary.malformedRecords} malformed records left out`);
+  }
+  if (summary.rejectedItems > 0) {
+    lines.push(`        ${summary.rejectedItems} events DynamoDB refused to store left out`);
   }
   if (summary.failures.length > 0) {
     lines.push('failed files:');

@@ -3,9 +3,23 @@ import { type EventSink, ingestLogFile, type LogReadSummary } from './core/inges
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';
 
-/** A sink that reports what it wrote once flushed (the DynamoDB writer). */
+/** A sink that reports what it wrote once flushed, and so far at any time (the DynamoDB writer). */
 export interface FlushableSink extends EventSink {
   flush(): Promise<WriteSummary>;
+  written(): WriteSummary;
+}
+
+/** A log file failed; `written` counts what reached the table before it did (a retry rewrites it). */
+export class LogObjectFailedError extends Error {
+  override name = 'LogObjectFailedError';
+
+  constructor(
+    readonly logFile: string,
+    readonly written: WriteSummary,
+    options: { cause: unknown },
+  ) {
+    super((options.cause as Error | undefined)?.message ?? String(options.cause), options);
+  }
 }
 
 /** An opened object: its bytes and, when known, its size. */
@@ -40,8 +54,9 @@ export type ObjectOutcome =
 
 /**
  * Ingests one object if its key is a CloudTrail log file's: opens it, streams its records into a
- * fresh sink and waits until every item is written. Throws LogFileError (or the storage error) when
- * the file fails, so the caller can report it failed and retry it.
+ * fresh sink and waits until every item is written. Throws when the file fails, so the caller can
+ * report it failed and retry it: LogObjectFailedError (with what was written, the LogFileError or
+ * storage error as its cause) once reading began, the storage error itself when opening failed.
  */
 export async function ingestLogObject(
   candidate: LogObjectCandidate,
@@ -74,7 +89,7 @@ export async function ingestLogObject(
   } catch (error) {
     // Items already handed over are still written: they are good records, and a retry rewrites them.
     await sink.flush().catch(() => undefined);
-    throw error;
+    throw new LogObjectFailedError(candidate.logFile, sink.written(), { cause: error });
   } finally {
     opened.body.destroy?.();
   }

@@ -95,7 +95,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     const handler = createIngestHandler({
       config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 2 },
       s3,
-      dynamodb: documents,
+      dynamodb: client,
       logger: recordingLogger(lines),
       metrics: new Metrics({ namespace: 'mltrail-test' }),
       onFileReport: (report) => reports.push(report),

@@ -188,6 +188,8 @@ describe('ingest summary', () => {
       itemsWritten: 2,
       duplicates: 0,
       retries: 0,
+      rejectedItems: 0,
+      rejected: [],
     });
     tally.fail('file:///logs/c.json.gz', new Error('unexpected end of file'));
     tally.leaveOutOfRange(4);
