@@ -204,4 +204,29 @@ describe('ingest summary', () => {
       '  file:///logs/c.json.gz: unexpected end of file',
     ]);
   });
+
+  it('counts what a failed file wrote before it failed, and the events DynamoDB refused', () => {
+    const tally = new IngestTally();
+    tally.add({
+      logFile: 'a',
+      status: 'ingested',
+      records: 3,
+      mlEvents: 3,
+      eventsByService: { sagemaker: 3 },
+      expiredEvents: 0,
+      malformedRecords: 0,
+      malformed: [],
+      itemsWritten: 2,
+      duplicates: 0,
+      retries: 0,
+      rejectedItems: 1,
+      rejected: [{ eventId: 'e3', message: 'Item size has exceeded the maximum allowed size' }],
+    });
+    tally.fail('b', new Error('write deadline'), 0, { itemsWritten: 250, rejectedItems: 2 });
+
+    const summary = tally.summary();
+
+    expect(summary).toMatchObject({ itemsWritten: 252, rejectedItems: 3, files: { ingested: 1, failed: 1 } });
+    expect(formatSummary(summary)).toContain('        3 events DynamoDB refused to store left out');
+  });
 });
