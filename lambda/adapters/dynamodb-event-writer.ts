@@ -21,6 +21,8 @@ export const DEFAULT_WRITE_DEADLINE_MS = 60_000;
 export const MAX_REMEMBERED_KEYS = 100_000;
 /** Rejected items noted per file for the summary line; the count goes on past it. */
 export const MAX_REJECTED_NOTES = 10;
+/** Longest delay a Node.js timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Errors DynamoDB answers when a table, index or account is over its rate: retried. */
 const THROTTLING_ERRORS = new Set([
@@ -116,9 +118,10 @@ function eventIdOf(request: WriteRequest): string {
   return request.PutRequest?.Item?.eventId?.S ?? '(unknown)';
 }
 
+/** The error's name, or for a plain Node.js error its code (`ECONNRESET`). */
 function errorName(error: unknown): string {
   const { name, code } = error as { name?: unknown; code?: unknown };
-  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return code;
+  if ((name === undefined || name === 'Error') && typeof code === 'string') return code;
   return typeof name === 'string' ? name : 'Error';
 }
 
@@ -137,6 +140,15 @@ export function isRetryableWriteError(error: unknown): boolean {
 function isValidationError(error: unknown): boolean {
   return errorName(error) === VALIDATION_ERROR;
 }
+
+function writeError(operation: WriteRetry['operation'], error: unknown): EventWriteError {
+  return new EventWriteError(`${operation} failed: ${errorName(error)}: ${(error as Error).message}`, {
+    cause: error,
+  });
+}
+
+/** A retry being planned: `attempt` counts from 0, `unwritten` is what the deadline would leave out. */
+type PlannedRetry = Omit<WriteRetry, 'delayMs'> & { readonly unwritten: number };
 
 /**
  * Writes items with BatchWriteItem, 25 per request and a bounded number of requests in flight.
@@ -235,11 +247,14 @@ export class DynamoDbEventWriter implements EventSink {
   }
 
   private get abortSignal(): AbortSignal {
-    this.abortTimer ??= setTimeout(
-      () => this.abort.abort(new WriteDeadlineError('write deadline reached')),
-      Math.max(0, this.deadline - this.now()),
-    );
-    this.abortTimer.unref?.();
+    if (this.abortTimer === undefined) {
+      this.abortTimer = setTimeout(
+        () => this.abort.abort(new WriteDeadlineError('write deadline reached')),
+        Math.min(MAX_TIMER_MS, Math.max(0, this.deadline - this.now())),
+      );
+      // The timer only ends requests; it never keeps a process alive.
+      this.abortTimer.unref?.();
+    }
     return this.abort.signal;
   }
 
@@ -262,29 +277,30 @@ export class DynamoDbEventWriter implements EventSink {
       } catch (error) {
         if (error instanceof WriteDeadlineError) throw error;
         if (isValidationError(error)) return this.writeOneByOne(requests);
-        if (!isRetryableWriteError(error)) {
-          throw new EventWriteError(
-            `BatchWriteItem failed: ${errorName(error)}: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
-        }
+        if (!isRetryableWriteError(error)) throw writeError('BatchWriteItem', error);
         reason = errorName(error);
         lastError = error;
       }
-      await this.backOff('BatchWriteItem', attempt, requests.length, reason, lastError);
+      const items = requests.length;
+      await this.backOff(
+        { operation: 'BatchWriteItem', attempt, items, unwritten: items, reason },
+        lastError,
+      );
     }
   }
 
   /** Isolates the items DynamoDB refuses: each is put alone, and a refused one is noted, not written. */
   private async writeOneByOne(requests: readonly WriteRequest[]): Promise<void> {
-    for (const request of requests) {
+    for (const [index, request] of requests.entries()) {
       const item = request.PutRequest?.Item as Record<string, AttributeValue>;
+      const unwritten = requests.length - index;
       for (let attempt = 0; ; attempt += 1) {
         try {
           const input = { TableName: this.tableName, Item: item };
-          await this.send((abortSignal) => this.client.send(new PutItemCommand(input), { abortSignal }), 1);
+          await this.send(
+            (abortSignal) => this.client.send(new PutItemCommand(input), { abortSignal }),
+            unwritten,
+          );
           this.itemsWritten += 1;
           break;
         } catch (error) {
@@ -296,12 +312,11 @@ export class DynamoDbEventWriter implements EventSink {
             }
             break;
           }
-          if (!isRetryableWriteError(error)) {
-            throw new EventWriteError(`PutItem failed: ${errorName(error)}: ${(error as Error).message}`, {
-              cause: error,
-            });
-          }
-          await this.backOff('PutItem', attempt, 1, errorName(error), error);
+          if (!isRetryableWriteError(error)) throw writeError('PutItem', error);
+          await this.backOff(
+            { operation: 'PutItem', attempt, items: 1, unwritten, reason: errorName(error) },
+            error,
+          );
         }
       }
     }
@@ -329,20 +344,18 @@ export class DynamoDbEventWriter implements EventSink {
     );
   }
 
-  /** Waits a full-jitter exponential delay; gives up at once when the retry would come past the deadline. */
-  private async backOff(
-    operation: WriteRetry['operation'],
-    attempt: number,
-    items: number,
-    reason: string,
-    lastError: unknown,
-  ): Promise<void> {
+  /**
+   * Waits a full-jitter exponential delay (a random share of base * 2^attempt, capped); gives up at
+   * once when the retry would come past the deadline.
+   */
+  private async backOff(retry: PlannedRetry, lastError: unknown): Promise<void> {
+    const { unwritten, attempt, ...details } = retry;
     const delayMs = Math.floor(
       this.random() * Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** attempt),
     );
-    if (this.now() + delayMs >= this.deadline) throw this.deadlineError(items, reason, lastError);
+    if (this.now() + delayMs >= this.deadline) throw this.deadlineError(unwritten, retry.reason, lastError);
     this.retries += 1;
-    this.options.onRetry?.({ operation, attempt: attempt + 1, items, reason, delayMs });
+    this.options.onRetry?.({ ...details, attempt: attempt + 1, delayMs });
     await this.sleep(delayMs);
   }
 }

@@ -27,6 +27,7 @@ import {
   type WriteRetry,
 } from '../../lambda/adapters/dynamodb-event-writer';
 import { toMlEvent } from '../../lambda/core/ml-event';
+import { seededRandom } from '../support/dynamodb-fault-proxy';
 import { makeRecord, readSeedRecords } from '../support/factories';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 
@@ -462,11 +463,7 @@ describe('DynamoDbEventWriter retry policy (stubbed client: DynamoDB Local never
 
   it('slows a file down under throttling of 30% of requests, and writes all of it (stubbed client)', async () => {
     const clock = new Clock();
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(42);
     const { client } = stubClient(() => (random() < 0.3 ? throttled() : {}), clock);
     const writer = writerWith(client, clock, { deadlineInMs: 60_000 });
 
