@@ -24,8 +24,12 @@ import { readWholeStream } from '../support/table-stream';
 
 const BUCKET = 'freeze-trail';
 const EVENTS = 1_000;
-/** BatchWriteItem answers after which the store is frozen: a quarter of the way through the file. */
-const FREEZE_AFTER_BATCHES = 10;
+/** BatchWriteItem answers after which the store is frozen: a tenth of the way through the file. */
+const FREEZE_AFTER_BATCHES = 4;
+/** Time left to the first invocation: its writes get 8 s, plenty for the batches before the freeze. */
+const FROZEN_INVOCATION_MS = 10_000;
+/** A private DynamoDB Local starts cold; on a loaded machine the writes of the retry take a while. */
+const TEST_TIMEOUT_MS = 180_000;
 const STATE_POLL_LIMIT = 200;
 
 /** The state letter of a process (`T` stopped, `S` sleeping, `R` running), from /proc. */
@@ -71,66 +75,74 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
     await Promise.allSettled([server?.stop(), s3Server?.stop()]);
   });
 
-  it('reports the message failed by the deadline, then the retry writes exactly the events of the file, once each', async () => {
-    const { client, documents } = dynamoDbClientsFor(server.endpoint);
-    const tableName = await createTestTable(client, 'frozen');
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    let batchesAnswered = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const output = await next(args);
-        if (context.commandName === 'BatchWriteItemCommand') {
-          batchesAnswered += 1;
-          if (batchesAnswered === FREEZE_AFTER_BATCHES) process.kill(server.pid, 'SIGSTOP');
-        }
-        return output;
-      },
-      { step: 'initialize', name: 'freezeStoreMidFile' },
-    );
-    const lines: LogLine[] = [];
-    const reports: FileReport[] = [];
-    const handler = createIngestHandler({
-      config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 4 },
-      s3,
-      dynamodb: client,
-      logger: recordingLogger(lines),
-      metrics: new RecordingMetrics(),
-      onFileReport: (report) => reports.push(report),
-    });
-    const event = sqsEvent({ frozen: s3Notification(BUCKET, key) });
+  it(
+    'reports the message failed by the deadline, then the retry writes exactly the events of the file, once each',
+    async () => {
+      const { client, documents } = dynamoDbClientsFor(server.endpoint);
+      const tableName = await createTestTable(client, 'frozen');
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      let batchesAnswered = 0;
+      let armed = true;
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const output = await next(args);
+          if (context.commandName === 'BatchWriteItemCommand') {
+            batchesAnswered += 1;
+            if (armed && batchesAnswered === FREEZE_AFTER_BATCHES) process.kill(server.pid, 'SIGSTOP');
+          }
+          return output;
+        },
+        { step: 'initialize', name: 'freezeStoreMidFile' },
+      );
+      const lines: LogLine[] = [];
+      const reports: FileReport[] = [];
+      const handler = createIngestHandler({
+        config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 4 },
+        s3,
+        dynamodb: client,
+        logger: recordingLogger(lines),
+        metrics: new RecordingMetrics(),
+        onFileReport: (report) => reports.push(report),
+      });
+      const event = sqsEvent({ frozen: s3Notification(BUCKET, key) });
 
-    // 5 s left: the writes get 4 s; DynamoDB's 10 s request timeout alone would not end them in time.
-    const whileFrozen = await handler(event, lambdaContextWith(5_000));
-    const stateWhileFrozen = processState(server.pid);
-    const failed = reports[0] as Extract<FileReport, { status: 'failed' }>;
-    await resume();
-    const retried = await handler(event, lambdaContextWith(300_000));
+      // DynamoDB's 10 s request timeout alone would not end the frozen requests by the deadline.
+      const whileFrozen = await handler(event, lambdaContextWith(FROZEN_INVOCATION_MS));
+      armed = false;
+      const stateWhileFrozen = processState(server.pid);
+      const failed = reports[0] as Extract<FileReport, { status: 'failed' }>;
+      await resume();
+      const retried = await handler(event, lambdaContextWith(300_000));
 
-    expect(stateWhileFrozen).toBe('T');
-    expect(whileFrozen?.batchItemFailures).toEqual([{ itemIdentifier: 'frozen' }]);
-    expect(failed).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/still unwritten at the write deadline/),
-    });
-    expect(failed.itemsWritten).toBeGreaterThanOrEqual((FREEZE_AFTER_BATCHES - 1) * 25);
-    expect(failed.itemsWritten).toBeLessThan(EVENTS);
-    expect(lines.find((line) => line.message === 'log file failed')?.data).toMatchObject({
-      itemsWritten: failed.itemsWritten,
-    });
-    expect(retried?.batchItemFailures).toEqual([]);
-    expect(reports[1]).toMatchObject({ status: 'ingested', itemsWritten: EVENTS });
-    const stored: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-      stored.push(...(page.Items ?? []).map((item) => item.eventId as string));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    expect(stored.sort()).toEqual([...eventIds].sort());
-    const stream = await readWholeStream(
-      new DynamoDBStreamsClient(clientSettingsFor(server.endpoint)),
-      Table?.LatestStreamArn as string,
-    );
-    expect(stream.map((record) => record.eventName)).toEqual(eventIds.map(() => 'INSERT'));
-  });
+      expect(stateWhileFrozen).toBe('T');
+      expect(whileFrozen?.batchItemFailures).toEqual([{ itemIdentifier: 'frozen' }]);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/still unwritten at the write deadline/),
+      });
+      expect(failed.itemsWritten).toBeGreaterThanOrEqual(FREEZE_AFTER_BATCHES * 25);
+      expect(failed.itemsWritten).toBeLessThan(EVENTS);
+      expect(lines.find((line) => line.message === 'log file failed')?.data).toMatchObject({
+        itemsWritten: failed.itemsWritten,
+      });
+      expect(retried?.batchItemFailures).toEqual([]);
+      expect(reports[1]).toMatchObject({ status: 'ingested', itemsWritten: EVENTS });
+      const stored: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(
+          new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+        );
+        stored.push(...(page.Items ?? []).map((item) => item.eventId as string));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      expect(stored.sort()).toEqual([...eventIds].sort());
+      const stream = await readWholeStream(
+        new DynamoDBStreamsClient(clientSettingsFor(server.endpoint)),
+        Table?.LatestStreamArn as string,
+      );
+      expect(stream.map((record) => record.eventName)).toEqual(eventIds.map(() => 'INSERT'));
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
