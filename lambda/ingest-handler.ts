@@ -60,6 +60,8 @@ export function writeDeadlineOf(context: Context | undefined, now: number): numb
 
 type LambdaEvent = SQSEvent | Record<string, unknown>;
 
+const NOTHING_WRITTEN = { itemsWritten: 0, rejectedItems: 0, rejected: [] } as const;
+
 function isSqsEvent(event: LambdaEvent): event is SQSEvent {
   const records = (event as { Records?: unknown }).Records;
   return (
@@ -120,9 +122,15 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
         recordOutcome(outcome);
         onFileReport?.(outcome);
       } catch (error) {
-        const { itemsWritten, rejectedItems } =
-          error instanceof LogObjectFailedError ? error.written : { itemsWritten: 0, rejectedItems: 0 };
-        logger.error('log file failed', { logFile, itemsWritten, rejectedItems, error: error as Error });
+        const { itemsWritten, rejectedItems, rejected } =
+          error instanceof LogObjectFailedError ? error.written : NOTHING_WRITTEN;
+        logger.error('log file failed', {
+          logFile,
+          itemsWritten,
+          rejectedItems,
+          ...(rejected.length > 0 ? { rejected } : {}),
+          error: error as Error,
+        });
         metrics.addMetric(METRIC_NAMES.LOG_FILES_FAILED, MetricUnit.Count, 1);
         recordRejected(rejectedItems);
         failures.push(`${logFile}: ${(error as Error).message}`);

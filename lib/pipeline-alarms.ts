@@ -69,7 +69,8 @@ export class PipelineAlarms extends Construct {
         functionMetric(METRIC_NAMES.EVENTS_REJECTED),
         'DynamoDB refused to store at least one event (a key or number out of its limits, an item over ' +
           '400 KB); the rest of its log file was written. The event is not in the table and no retry will ' +
-          'store it: the "log file ingested" line lists its eventId and DynamoDB\'s message.',
+          'store it: the log file\'s summary line ("log file ingested" or "log file failed") lists its eventId ' +
+          "and DynamoDB's message.",
       ),
       this.alarmOnAny(
         'FunctionErrorsAlarm',
