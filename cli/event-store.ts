@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../lambda/adapters/aws-clients';
+import { createDocumentClient, createDynamoDbClient } from '../lambda/adapters/aws-clients';
 import { clientSettingsFor, isLoopbackEndpoint } from './aws-endpoints';
 import { startDynamoDbLocal } from './local/dynamodb-local-server';
 import { ensureEventsTable } from './local/events-table';
@@ -25,6 +25,9 @@ export interface EventStoreOptions {
 
 /** An open events table. */
 export interface EventStore {
+  /** For writing events (the event writer retries on its own: the SDK does not). */
+  readonly client: DynamoDBClient;
+  /** For reading events back. */
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
   /** The DynamoDB endpoint when not AWS's own. */
@@ -80,21 +83,23 @@ async function connect(
   stopServer: () => Promise<void>,
 ): Promise<EventStore> {
   const settings = clientSettingsFor(endpoint, region);
+  const client = createDynamoDbClient(settings);
   const documentClient = createDocumentClient(settings);
-  if (createWhenMissing) {
-    const client = new DynamoDBClient(settings);
-    try {
-      await ensureEventsTable(client, tableName);
-    } finally {
-      client.destroy();
-    }
+  try {
+    if (createWhenMissing) await ensureEventsTable(client, tableName);
+  } catch (error) {
+    client.destroy();
+    documentClient.destroy();
+    throw error;
   }
   return {
+    client,
     documentClient,
     tableName,
     ...(endpoint ? { endpoint } : {}),
     description,
     async close() {
+      client.destroy();
       documentClient.destroy();
       await stopServer();
     },

@@ -1,7 +1,13 @@
-import { LogFileError } from '../lambda/core/errors';
 import { SKIP_REASONS, type SkipReason } from '../lambda/core/log-object-selection';
 import type { LogReadSummary } from '../lambda/core/log-read-summary';
 import type { ObjectOutcome } from '../lambda/ingest-object';
+
+/** What a file that failed had read and written before it did. */
+export interface FailedFileCounts {
+  readonly read?: LogReadSummary;
+  readonly itemsWritten?: number;
+  readonly rejectedItems?: number;
+}
 
 /** A log file that failed, and why. */
 export interface FileFailure {
@@ -28,8 +34,11 @@ export interface IngestSummary {
   /** ML events already past the retention (`MLTRAIL_RETENTION_DAYS`): not written. */
   readonly expiredEvents: number;
   readonly malformedRecords: number;
+  /** Items written, failed files' included (their events up to the failure are in the table). */
   readonly itemsWritten: number;
   readonly duplicates: number;
+  /** Items DynamoDB refused to store (a key or number out of its limits, an item too big): left out. */
+  readonly rejectedItems: number;
   /** Bytes of the files read (as stored, compressed). */
   readonly bytes: number;
   readonly seconds: number;
@@ -49,6 +58,7 @@ export class IngestTally {
   private malformedRecords = 0;
   private itemsWritten = 0;
   private duplicates = 0;
+  private rejectedItems = 0;
   private bytes = 0;
 
   /** Files done so far, whatever their outcome. */
@@ -81,14 +91,16 @@ export class IngestTally {
     this.countRead(outcome);
     this.itemsWritten += outcome.itemsWritten;
     this.duplicates += outcome.duplicates;
+    this.rejectedItems += outcome.rejectedItems;
   }
 
-  /** Counts a file that failed, and what was read of it before it failed. */
-  fail(logFile: string, error: unknown, bytes = 0): void {
+  /** Counts a file that failed, and what was read and written of it before it did. */
+  fail(logFile: string, error: unknown, bytes = 0, before?: FailedFileCounts): void {
     this.bytes += bytes;
+    this.itemsWritten += before?.itemsWritten ?? 0;
+    this.rejectedItems += before?.rejectedItems ?? 0;
     this.failures.push({ logFile, error: error instanceof Error ? error.message : String(error) });
-    const read = error instanceof LogFileError ? error.summary : undefined;
-    if (read) this.countRead(read);
+    if (before?.read) this.countRead(before.read);
   }
 
   private countRead(read: LogReadSummary): void {
@@ -131,6 +143,7 @@ export class IngestTally {
       malformedRecords: this.malformedRecords,
       itemsWritten: this.itemsWritten,
       duplicates: this.duplicates,
+      rejectedItems: this.rejectedItems,
       bytes: this.bytes,
       seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
     };
@@ -159,6 +172,9 @@ export function formatSummary(summary: IngestSummary): string[] {
   }
   if (summary.malformedRecords > 0) {
     lines.push(`        ${summary.malformedRecords} malformed records left out`);
+  }
+  if (summary.rejectedItems > 0) {
+    lines.push(`        ${summary.rejectedItems} events DynamoDB refused to store left out`);
   }
   if (summary.failures.length > 0) {
     lines.push('failed files:');

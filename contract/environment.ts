@@ -33,6 +33,8 @@ export const METRIC_NAMES = {
   LOG_FILES_FAILED: 'LogFilesFailed',
   LOG_FILES_SKIPPED: 'LogFilesSkipped',
   MALFORMED_RECORDS: 'MalformedRecords',
+  /** Events DynamoDB refused to store even alone (ValidationException): left out, the file goes on. */
+  EVENTS_REJECTED: 'EventsRejected',
 } as const;
 
 /** Path of the function's entry file, relative to the project root; it exports `handler`. */

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
-import { createDocumentClient, createS3Client } from './adapters/aws-clients';
+import { createDynamoDbClient, createS3Client } from './adapters/aws-clients';
 import { loadConfig } from './config';
 import { createIngestHandler } from './ingest-handler';
 
@@ -12,7 +12,7 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTO
 export const handler = createIngestHandler({
   config: loadConfig(process.env),
   s3: createS3Client(),
-  dynamodb: createDocumentClient(),
+  dynamodb: createDynamoDbClient(),
   logger,
   metrics,
 });

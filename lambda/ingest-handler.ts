@@ -1,34 +1,38 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC_NAMES } from '../contract/environment';
 import { DynamoDbEventWriter } from './adapters/dynamodb-event-writer';
 import { openS3Object } from './adapters/s3-log-source';
 import type { IngestConfig } from './config';
-import { LogFileError } from './core/errors';
 import type { LogReadSummary } from './core/log-read-summary';
 import { objectsOfMessageBody, objectsOfNotification, type S3ObjectRef } from './core/notifications';
-import { ingestLogObject, type ObjectOutcome } from './ingest-object';
+import { ingestLogObject, LogObjectFailedError, type ObjectOutcome } from './ingest-object';
 
-/** What happened to one log file: its outcome, or why it failed. */
+/** What happened to one log file: its outcome, or why it failed and what it wrote before. */
 export type FileReport =
   | ObjectOutcome
   | {
       readonly logFile: string;
       readonly status: 'failed';
       readonly error: string;
-      /** What was read before the failure; its events were handed to the writer. */
+      /** What was read before the failure, when reading began; its events were handed on. */
       readonly read?: LogReadSummary;
+      /** Items written before the failure (a retry rewrites them). */
+      readonly itemsWritten: number;
+      /** Items DynamoDB refused before the failure. */
+      readonly rejectedItems: number;
     };
 
 /** What the handler talks to. */
 export interface IngestHandlerDependencies {
   readonly config: IngestConfig;
   readonly s3: S3Client;
-  readonly dynamodb: DynamoDBDocumentClient;
+  /** The client the event writer sends through (see createDynamoDbClient). */
+  readonly dynamodb: DynamoDBClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Told of every file's outcome, after it is logged (the local pipeline prints them). */
@@ -40,12 +44,26 @@ export class LogFilesFailedError extends Error {
   override name = 'LogFilesFailedError';
 }
 
-/** Time kept back from the function's timeout for the last retries and the response. */
-const DEADLINE_MARGIN_MS = 10_000;
-const MIN_WRITE_DEADLINE_MS = 1_000;
-const DEFAULT_WRITE_DEADLINE_MS = 60_000;
+/**
+ * Time kept back from the function's timeout after the write deadline: requests still running
+ * are aborted at the deadline, then the files are reported and metrics published before Lambda
+ * would end the invocation (which would fail every message of the batch, not just the late ones).
+ */
+export const DEADLINE_MARGIN_MS = 10_000;
+/** Share of the remaining time kept back instead when that is less (a function with a short timeout). */
+export const DEADLINE_MARGIN_SHARE = 0.2;
+/** Time an invocation has without a Lambda context (local runs): the deployed function's default timeout. */
+export const LOCAL_INVOCATION_MS = 300_000;
+
+/** Epoch ms by which an invocation's writes must be done: now + the time left - the margin. */
+export function writeDeadlineOf(context: Context | undefined, now: number): number {
+  const remainingMs = context ? context.getRemainingTimeInMillis() : LOCAL_INVOCATION_MS;
+  return now + remainingMs - Math.min(DEADLINE_MARGIN_MS, Math.floor(remainingMs * DEADLINE_MARGIN_SHARE));
+}
 
 type LambdaEvent = SQSEvent | Record<string, unknown>;
+
+const NOTHING_WRITTEN = { itemsWritten: 0, rejectedItems: 0, rejected: [] } as const;
 
 function isSqsEvent(event: LambdaEvent): event is SQSEvent {
   const records = (event as { Records?: unknown }).Records;
@@ -79,6 +97,7 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
     if (outcome.malformedRecords > 0) {
       metrics.addMetric(METRIC_NAMES.MALFORMED_RECORDS, MetricUnit.Count, outcome.malformedRecords);
     }
+    recordRejected(outcome.rejectedItems);
     for (const [service, count] of Object.entries(outcome.eventsByService)) {
       const single = metrics.singleMetric();
       single.addDimension('mlService', service);
@@ -86,13 +105,14 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
     }
   }
 
-  async function ingestObjects(objects: readonly S3ObjectRef[], context?: Context): Promise<void> {
+  function recordRejected(rejectedItems: number): void {
+    if (rejectedItems > 0) metrics.addMetric(METRIC_NAMES.EVENTS_REJECTED, MetricUnit.Count, rejectedItems);
+  }
+
+  async function ingestObjects(objects: readonly S3ObjectRef[], deadline: number): Promise<void> {
     const failures: string[] = [];
     for (const object of objects) {
       const logFile = `s3://${object.bucket}/${object.key}`;
-      const deadline = context
-        ? Math.max(MIN_WRITE_DEADLINE_MS, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS)
-        : DEFAULT_WRITE_DEADLINE_MS;
       try {
         const outcome = await ingestLogObject(
           { logFile, key: object.key, size: object.size },
@@ -100,29 +120,37 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
           () =>
             new DynamoDbEventWriter(dynamodb, config.tableName, {
               concurrency: config.writeConcurrency,
-              unprocessedDeadlineMs: deadline,
-              onRetry: (retry) => logger.warn('retrying unprocessed items', { logFile, ...retry }),
+              deadline,
+              onRetry: (retry) => logger.warn('retrying write', { logFile, ...retry }),
             }),
           config,
         );
         recordOutcome(outcome);
         onFileReport?.(outcome);
       } catch (error) {
-        const read = error instanceof LogFileError ? error.summary : undefined;
+        const { itemsWritten, rejectedItems, rejected } =
+          error instanceof LogObjectFailedError ? error.written : NOTHING_WRITTEN;
+        const read = error instanceof LogObjectFailedError ? error.read : undefined;
         logger.error('log file failed', {
           logFile,
-          error: error as Error,
           ...(read
             ? { records: read.records, mlEvents: read.mlEvents, malformedRecords: read.malformedRecords }
             : {}),
+          itemsWritten,
+          rejectedItems,
+          ...(rejected.length > 0 ? { rejected } : {}),
+          error: error as Error,
         });
         metrics.addMetric(METRIC_NAMES.LOG_FILES_FAILED, MetricUnit.Count, 1);
+        recordRejected(rejectedItems);
         failures.push(`${logFile}: ${(error as Error).message}`);
         onFileReport?.({
           logFile,
           status: 'failed',
           error: (error as Error).message,
           ...(read ? { read } : {}),
+          itemsWritten,
+          rejectedItems,
         });
       }
     }
@@ -133,18 +161,19 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
     event: LambdaEvent,
     context?: Context,
   ): Promise<SQSBatchResponse | undefined> {
+    const deadline = writeDeadlineOf(context, Date.now());
     try {
       if (isSqsEvent(event)) {
         return await processPartialResponse(
           event,
-          (record: SQSRecord) => ingestObjects(objectsOfMessageBody(record.body), context),
+          (record: SQSRecord) => ingestObjects(objectsOfMessageBody(record.body), deadline),
           processor,
           // One file at a time: memory stays bounded by one file's largest record (see README,
           // Reliability), and at a third of a vCPU parallel reads would only share the CPU.
           { throwOnFullBatchFailure: false, processInParallel: false },
         );
       }
-      await ingestObjects(objectsOfNotification(event), context);
+      await ingestObjects(objectsOfNotification(event), deadline);
       return undefined;
     } finally {
       // An invocation with nothing to count (s3:TestEvent) would otherwise log an empty-metrics warning.

@@ -1,13 +1,32 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
-import { LogFileGoneError } from './core/errors';
+import { LogFileError, LogFileGoneError } from './core/errors';
 import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
 import type { LogFileLimits } from './core/log-file-reader';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';
 
-/** A sink that reports what it wrote once flushed (the DynamoDB writer). */
+/** A sink that reports what it wrote once flushed, and so far at any time (the DynamoDB writer). */
 export interface FlushableSink extends EventSink {
   flush(): Promise<WriteSummary>;
+  written(): WriteSummary;
+}
+
+/**
+ * A log file failed. `read` counts what was read before it did, when reading began; `written`,
+ * what reached the table (a retry rewrites it).
+ */
+export class LogObjectFailedError extends Error {
+  override name = 'LogObjectFailedError';
+  readonly read: LogReadSummary | undefined;
+
+  constructor(
+    readonly logFile: string,
+    readonly written: WriteSummary,
+    options: { cause: unknown },
+  ) {
+    super((options.cause as Error | undefined)?.message ?? String(options.cause), options);
+    this.read = options.cause instanceof LogFileError ? options.cause.summary : undefined;
+  }
 }
 
 /** An opened object: its bytes and, when known, its size. */
@@ -45,8 +64,10 @@ export type ObjectOutcome =
 /**
  * Ingests one object if its key is a CloudTrail log file's: opens it, streams its records into a
  * fresh sink and waits until every item is written. An object that `open` finds gone
- * (LogFileGoneError) is skipped: a retry cannot bring it back. Throws LogFileError (or the storage
- * error) when the file fails, so the caller can report it failed and retry it.
+ * (LogFileGoneError) is skipped: a retry cannot bring it back. Throws when the file fails, so the
+ * caller can report it failed and retry it: LogObjectFailedError (with what was read and written,
+ * the LogFileError or storage error as its cause) once reading began, the storage error itself when
+ * opening failed.
  */
 export async function ingestLogObject(
   candidate: LogObjectCandidate,
@@ -84,7 +105,7 @@ export async function ingestLogObject(
   } catch (error) {
     // Items already handed over are still written: they are good records, and a retry rewrites them.
     await sink.flush().catch(() => undefined);
-    throw error;
+    throw new LogObjectFailedError(candidate.logFile, sink.written(), { cause: error });
   } finally {
     opened.body.destroy?.();
   }

@@ -238,8 +238,8 @@ export interface MlTrailPipelineProps {
   readonly deletionProtection?: boolean;
 
   /**
-   * Topic that the alarms notify: dead-letter messages, failed log files, function errors and
-   * throttles.
+   * Topic that the alarms notify: dead-letter messages, failed log files, events DynamoDB refused,
+   * function errors and throttles.
    *
    * @default - the alarms are created without actions
    */
@@ -526,7 +526,8 @@ export class MlTrailPipeline extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'WriteEvents',
-        actions: ['dynamodb:BatchWriteItem'],
+        // PutItem writes the items of a batch DynamoDB refused one by one, to isolate the bad one.
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
         resources: [this.table.tableArn],
       }),
     );

@@ -30,7 +30,8 @@ export interface PipelineAlarmsProps {
 
 /**
  * Alarms that fire on the first sign of lost or delayed ingestion: a message in the dead-letter
- * queue, a log file the function could not ingest, a function error, a throttle.
+ * queue, a log file the function could not ingest, an event DynamoDB refused to store, a function
+ * error, a throttle.
  */
 export class PipelineAlarms extends Construct {
   /** Every alarm, in a stable order. */
@@ -39,13 +40,14 @@ export class PipelineAlarms extends Construct {
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
 
-    const logFilesFailed = new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_NAMES.LOG_FILES_FAILED,
-      dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
-      statistic: 'Sum',
-      period: ALARM_PERIOD,
-    });
+    const functionMetric = (metricName: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+        statistic: 'Sum',
+        period: ALARM_PERIOD,
+      });
 
     const alarms = [
       this.alarmOnAny(
@@ -59,8 +61,16 @@ export class PipelineAlarms extends Construct {
       ),
       this.alarmOnAny(
         'LogFilesFailedAlarm',
-        logFilesFailed,
+        functionMetric(METRIC_NAMES.LOG_FILES_FAILED),
         'The ingest function failed to ingest at least one log file; SQS will retry it. Read the function logs.',
+      ),
+      this.alarmOnAny(
+        'EventsRejectedAlarm',
+        functionMetric(METRIC_NAMES.EVENTS_REJECTED),
+        'DynamoDB refused to store at least one event (a key or number out of its limits, an item over ' +
+          '400 KB); the rest of its log file was written. The event is not in the table and no retry will ' +
+          'store it: the log file\'s summary line ("log file ingested" or "log file failed") lists its eventId ' +
+          "and DynamoDB's message.",
       ),
       this.alarmOnAny(
         'FunctionErrorsAlarm',

@@ -1,15 +1,19 @@
 import { gzipSync } from 'node:zlib';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
-import { encodeS3EventKey } from '../cli/s3-event-message';
 import { createS3Client } from '../lambda/adapters/aws-clients';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
-import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
+import {
+  createIngestHandler,
+  DEADLINE_MARGIN_MS,
+  type FileReport,
+  LOCAL_INVOCATION_MS,
+  writeDeadlineOf,
+} from '../lambda/ingest-handler';
 import {
   gzippedLogFile,
   logFileText,
@@ -19,53 +23,18 @@ import {
   readSeedRecords,
   s3EventBridgeEvent,
 } from './support/factories';
+import {
+  type LogLine,
+  lambdaContextWith,
+  s3Notification as notificationOf,
+  recordingLogger,
+  sqsEvent,
+} from './support/lambda-events';
 import { createTestTable, localDynamoDb } from './support/local-aws';
 
 const BUCKET = 'trail-bucket';
 
-interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly data: Record<string, unknown>;
-}
-
-function recordingLogger(lines: LogLine[]): Logger {
-  const record =
-    (level: LogLine['level']) =>
-    (message: string, data: Record<string, unknown> = {}) => {
-      lines.push({ level, message, data });
-    };
-  return { info: record('info'), warn: record('warn'), error: record('error') } as unknown as Logger;
-}
-
-function s3Notification(key: string, size = 100) {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: BUCKET }, object: { key: encodeS3EventKey(key), size } },
-      },
-    ],
-  };
-}
-
-function sqsEvent(bodies: Record<string, unknown>): SQSEvent {
-  return {
-    Records: Object.entries(bodies).map(([messageId, body]) => ({
-      messageId,
-      receiptHandle: `handle-${messageId}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: {} as SQSEvent['Records'][number]['attributes'],
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:mltrail-queue',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+const s3Notification = (key: string, size?: number) => notificationOf(BUCKET, key, size);
 
 const lambdaContext = { getRemainingTimeInMillis: () => 300_000 } as Context;
 
@@ -108,7 +77,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     const handler = createIngestHandler({
       config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 2 },
       s3: s3Client,
-      dynamodb: documents,
+      dynamodb: client,
       logger: recordingLogger(lines),
       metrics: new Metrics({ namespace: 'mltrail-test' }),
       onFileReport: (report) => reports.push(report),
@@ -222,6 +191,8 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     expect(byFile.get(`s3://${BUCKET}/${brokenKey}`)).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('unescaped control character'),
+      itemsWritten: 1,
+      rejectedItems: 0,
     });
   });
 
@@ -248,6 +219,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
 
     const failures = lines.filter((line) => line.level === 'error');
     expect(failures.map((line) => line.message)).toEqual(['log file failed']);
+    expect(failures[0]?.data).toMatchObject({ logFile: `s3://${BUCKET}/${brokenKey}`, itemsWritten: 1 });
     expect(String((failures[0]?.data.error as Error | undefined)?.message)).toMatch(
       new RegExp(`^s3://${BUCKET}/${brokenKey}: unescaped control character .* at byte offset \\d+$`),
     );
@@ -350,5 +322,27 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     await handler({ s3Bucket: BUCKET, s3ObjectKey: [goodKey, orgKey] }, lambdaContext);
 
     expect(await itemCount(tableName)).toBe(5);
+  });
+});
+
+describe('write deadline of an invocation', () => {
+  const now = 1_700_000_000_000;
+
+  it.each([
+    ['the default 5-minute timeout', 300_000, 300_000 - DEADLINE_MARGIN_MS],
+    ['a 15-minute timeout', 900_000, 900_000 - DEADLINE_MARGIN_MS],
+    ['a 20-second timeout (a fifth kept back)', 20_000, 16_000],
+    ['a second left', 1_000, 800],
+  ])('leaves a margin before %s', (_, remainingMs, expectedMs) => {
+    expect(
+      writeDeadlineOf(
+        lambdaContextWith(remainingMs, () => now),
+        now,
+      ),
+    ).toBe(now + expectedMs);
+  });
+
+  it("gives a local run without a context the deployed function's default time", () => {
+    expect(writeDeadlineOf(undefined, now)).toBe(now + LOCAL_INVOCATION_MS - DEADLINE_MARGIN_MS);
   });
 });

@@ -6,7 +6,7 @@ import { DynamoDbEventWriter } from '../../lambda/adapters/dynamodb-event-writer
 import { openS3Object } from '../../lambda/adapters/s3-log-source';
 import { type IngestConfig, loadConfig } from '../../lambda/config';
 import { selectLogObject } from '../../lambda/core/log-object-selection';
-import { ingestLogObject, type OpenedObject } from '../../lambda/ingest-object';
+import { ingestLogObject, LogObjectFailedError, type OpenedObject } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
 import { CandidateFeed } from '../candidate-feed';
 import { type CliContext, writeLines } from '../cli-context';
@@ -47,6 +47,13 @@ type Source =
   | { readonly kind: 'local'; readonly path: string };
 
 const S3_URL = /^s3:\/\/([^/]+)\/?(.*)$/;
+
+/**
+ * Time one file's events have to reach the table, from the file's start: the function's longest
+ * possible timeout (15 minutes). Throttling slows a file down until then; past it the file is
+ * reported failed, and a run of the same command writes it again.
+ */
+export const FILE_WRITE_DEADLINE_MS = 15 * 60_000;
 
 async function sourceOf(path: string): Promise<Source> {
   if (path.startsWith('s3://')) {
@@ -123,14 +130,17 @@ async function ingestAll(
           candidate,
           candidate.open,
           () =>
-            new DynamoDbEventWriter(store.documentClient, store.tableName, {
+            new DynamoDbEventWriter(store.client, store.tableName, {
               concurrency: config.writeConcurrency,
+              deadline: Date.now() + FILE_WRITE_DEADLINE_MS,
             }),
           config,
         );
         tally.add(outcome, candidate.size);
       } catch (error) {
-        tally.fail(candidate.logFile, error, candidate.size);
+        const before =
+          error instanceof LogObjectFailedError ? { read: error.read, ...error.written } : undefined;
+        tally.fail(candidate.logFile, error, candidate.size, before);
       }
       progress.update(
         { files: tally.filesDone, events: tally.eventsFound, bytes: tally.bytesDone },

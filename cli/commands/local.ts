@@ -65,7 +65,7 @@ async function uploadSamples(s3: S3Client, samplesDir: string): Promise<number> 
 function summarize(reports: ReadonlyMap<string, FileReport>) {
   const tally = new IngestTally();
   for (const report of reports.values()) {
-    if (report.status === 'failed') tally.fail(report.logFile, report.error);
+    if (report.status === 'failed') tally.fail(report.logFile, report.error, 0, report);
     else tally.add(report as ObjectOutcome);
   }
   return tally.summary();
@@ -112,7 +112,7 @@ async function start(options: LocalCommandOptions, context: CliContext): Promise
     const fn = createLocalIngestFunction({
       tableName: store.tableName,
       s3,
-      dynamodb: store.documentClient,
+      dynamodb: store.client,
       verbose: options.verbose,
       env: context.env,
     });

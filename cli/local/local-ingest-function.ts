@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../contract/environment';
 import { loadConfig } from '../../lambda/config';
 import { createIngestHandler, type FileReport } from '../../lambda/ingest-handler';
@@ -31,7 +31,8 @@ export class DiscardedMetrics extends Metrics {
 export interface LocalIngestFunctionOptions {
   readonly tableName: string;
   readonly s3: S3Client;
-  readonly dynamodb: DynamoDBDocumentClient;
+  /** The client events are written through (see createDynamoDbClient). */
+  readonly dynamodb: DynamoDBClient;
   /** The function's own log lines on stdout. @default false */
   readonly verbose?: boolean;
   /** Environment the function's settings are read from (catalogue, retention, write concurrency). */

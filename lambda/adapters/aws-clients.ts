@@ -2,12 +2,72 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** Retries of throttled or failed requests made by the SDK itself, before our own retries. */
-const SDK_MAX_ATTEMPTS = 8;
+/**
+ * Longest wait for a TCP (and TLS) connection, in ms. Within a Region a connection to DynamoDB or
+ * S3 takes tens of ms; 3 s tolerates a slow start and still leaves several tries in a deadline.
+ */
+export const CONNECTION_TIMEOUT_MS = 3_000;
 
-/** A DynamoDB document client that stores items as the contract says (absent values left out). */
+/**
+ * Longest wait for DynamoDB's answer to one request, in ms, and the longest a socket may then sit
+ * idle. A BatchWriteItem of 25 items (at most 16 MB) is answered well within a second; without a
+ * limit a frozen server holds a request for the SDK's default socket timeout of 300 s.
+ */
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Longest wait for S3's response headers (GetObject's first byte, a listing page), in ms. */
+export const S3_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest an S3 socket may sit idle, in ms. A log file's body is read only as fast as the table
+ * takes its items, so while the writer waits out throttling the body's socket is idle by design:
+ * this limit is long, to catch a dead connection, not a slow table.
+ */
+export const S3_SOCKET_TIMEOUT_MS = 120_000;
+
+/**
+ * Attempts the SDK makes per DynamoDB write request: one, no retry of its own. The event writer
+ * retries throttling, transient errors and UnprocessedItems itself, against the file's deadline,
+ * and counts and logs each retry; SDK retries inside one send would spend that deadline unseen
+ * (at 30% throttling, 8 adaptive SDK attempts once used up a 60 s deadline in 2 sends).
+ */
+export const DYNAMODB_WRITE_MAX_ATTEMPTS = 1;
+
+/**
+ * Attempts per request of the readers (S3, the CLI's queries), which have no retries of their
+ * own: the SDK's standard default, each attempt bounded by the timeouts above.
+ */
+export const READ_MAX_ATTEMPTS = 3;
+
+const DYNAMODB_REQUEST_HANDLER = {
+  connectionTimeout: CONNECTION_TIMEOUT_MS,
+  requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
+  // Since @smithy/node-http-handler 4.4 a passed requestTimeout only logs a warning without this.
+  throwOnRequestTimeout: true,
+  socketTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
+};
+
+/** The DynamoDB client the event writer sends through: timeouts on every request, no SDK retries. */
+export function createDynamoDbClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    maxAttempts: DYNAMODB_WRITE_MAX_ATTEMPTS,
+    retryMode: 'standard',
+    requestHandler: DYNAMODB_REQUEST_HANDLER,
+    ...config,
+  });
+}
+
+/**
+ * A DynamoDB document client for reading the table (the CLI's queries): items come back as the
+ * contract shapes them, numbers as JavaScript numbers.
+ */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'adaptive', ...config });
+  const client = new DynamoDBClient({
+    maxAttempts: READ_MAX_ATTEMPTS,
+    retryMode: 'standard',
+    requestHandler: DYNAMODB_REQUEST_HANDLER,
+    ...config,
+  });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       removeUndefinedValues: true,
@@ -19,14 +79,21 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
 }
 
 /**
- * An S3 client. Checksums only when required: the same client then works against local
- * S3-compatible servers, and GetObject never buffers a whole body to validate it.
+ * An S3 client with connection, response and idle timeouts. Checksums only when required: the
+ * same client then works against local S3-compatible servers, and GetObject never buffers a
+ * whole body to validate it.
  */
 export function createS3Client(config: S3ClientConfig = {}): S3Client {
   return new S3Client({
-    maxAttempts: SDK_MAX_ATTEMPTS,
+    maxAttempts: READ_MAX_ATTEMPTS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: S3_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      socketTimeout: S3_SOCKET_TIMEOUT_MS,
+    },
     ...config,
   });
 }

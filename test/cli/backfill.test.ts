@@ -159,7 +159,7 @@ describe('mltrail backfill', () => {
 
   it('changes nothing in the table when run twice (stubbed SQS client feeding the real handler)', async () => {
     const tableName = await createTestTable(client, 'backfill');
-    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: documents, env: {} });
+    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: client, env: {} });
     const queue = new LocalQueue(fn.handler);
     const sqs = stubSqsClient((command) => {
       for (const entry of (command.input as BatchInput).Entries) queue.send(entry.MessageBody);

@@ -13,7 +13,7 @@ describe('queryEvents against DynamoDB Local', () => {
     const arn = `arn:aws:iam::123456789012:user/${'a'.repeat(2500)}`;
     const accountId = '9'.repeat(2500);
     const eventName = `Invoke${'M'.repeat(2500)}`;
-    const writer = new DynamoDbEventWriter(documents, tableName);
+    const writer = new DynamoDbEventWriter(client, tableName);
     await writer.put(
       toMlEvent(
         makeRecord({

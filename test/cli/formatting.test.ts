@@ -6,7 +6,6 @@ import { encodeS3EventKey, s3EventNotificationBody } from '../../cli/s3-event-me
 import { regionOfQueueUrl } from '../../cli/sqs-queue-url';
 import { formatEventTable, MAX_PRINCIPAL_WIDTH } from '../../cli/table-output';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { LogFileError } from '../../lambda/core/errors';
 import { SKIP_REASONS } from '../../lambda/core/log-object-selection';
 import { objectsOfMessageBody } from '../../lambda/core/notifications';
 
@@ -190,6 +189,8 @@ describe('ingest summary', () => {
       itemsWritten: 2,
       duplicates: 0,
       retries: 0,
+      rejectedItems: 0,
+      rejected: [],
     });
     tally.fail('file:///logs/c.json.gz', new Error('unexpected end of file'));
     tally.leaveOutOfRange(4);
@@ -216,10 +217,7 @@ describe('ingest summary', () => {
       malformed: [],
     };
 
-    tally.fail(
-      'file:///logs/t.json.gz',
-      new LogFileError('file:///logs/t.json.gz', 'truncated gzip', { summary }),
-    );
+    tally.fail('file:///logs/t.json.gz', new Error('truncated gzip'), 0, { read: summary, itemsWritten: 81 });
 
     expect(tally.summary()).toMatchObject({ records: 81, events: 81, eventsByService: { bedrock: 81 } });
     expect(formatSummary(tally.summary())[1]).toBe('events: 81 ML events from 81 records (bedrock 81)');
@@ -236,5 +234,30 @@ describe('ingest summary', () => {
       `files:  0 ingested, ${SKIP_REASONS.length} skipped (${SKIP_REASONS.map((reason) => `${reason} 1`).join(', ')}), 0 failed`,
     );
     expect(formatSummary(summary)[0]).toContain('gone 1');
+  });
+
+  it('counts what a failed file wrote before it failed, and the events DynamoDB refused', () => {
+    const tally = new IngestTally();
+    tally.add({
+      logFile: 'a',
+      status: 'ingested',
+      records: 3,
+      mlEvents: 3,
+      eventsByService: { sagemaker: 3 },
+      expiredEvents: 0,
+      malformedRecords: 0,
+      malformed: [],
+      itemsWritten: 2,
+      duplicates: 0,
+      retries: 0,
+      rejectedItems: 1,
+      rejected: [{ eventId: 'e3', message: 'Item size has exceeded the maximum allowed size' }],
+    });
+    tally.fail('b', new Error('write deadline'), 0, { itemsWritten: 250, rejectedItems: 2 });
+
+    const summary = tally.summary();
+
+    expect(summary).toMatchObject({ itemsWritten: 252, rejectedItems: 3, files: { ingested: 1, failed: 1 } });
+    expect(formatSummary(summary)).toContain('        3 events DynamoDB refused to store left out');
   });
 });

@@ -6,7 +6,14 @@ import type { IngestSummary } from '../../cli/ingest-tally';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
 import { createS3Client } from '../../lambda/adapters/aws-clients';
 import { jsonLines, recordListedPrefixes, runMltrail, temporaryFolder, writeTree } from '../cli/cli-harness';
-import { gzippedLogFile, logObjectKey, makeRecord, readSeedRecords } from '../support/factories';
+import { refused, startDynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
+import {
+  gzippedLogFile,
+  logObjectKey,
+  makeRecord,
+  readInvalidPersonalizeSeed,
+  readSeedRecords,
+} from '../support/factories';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 
 type JsonSummary = IngestSummary & { table: string };
@@ -114,6 +121,45 @@ describe('mltrail ingest', () => {
 
     expect(exitCode).toBe(0);
     expect(summary.files).toEqual({ ingested: 2, skipped: 0, failed: 0, outOfRange: 2 });
+  });
+
+  it('counts the events DynamoDB refused, and what a failed file wrote before it failed (proxy refuses one event as DynamoDB refuses an item it cannot store)', async () => {
+    const folder = temporaryFolder('refused');
+    const refusedKey = logObjectKey({ id: 'Refused01' });
+    const brokenKey = logObjectKey({ id: 'Broken001' });
+    writeTree(folder, {
+      [refusedKey]: gzippedLogFile([makeRecord({ eventID: 'kept-1' }), makeRecord({ eventID: 'refused-1' })]),
+      [brokenKey]: gzipSync(
+        `{"Records":[${JSON.stringify(makeRecord({ eventID: 'before-1' }))},${JSON.stringify(makeRecord({ eventID: 'before-2' }))},${readInvalidPersonalizeSeed()}]}`,
+      ),
+    });
+    const proxy = await startDynamoDbFaultProxy(endpoint, ({ eventIds }) =>
+      eventIds.includes('refused-1')
+        ? refused('Item size has exceeded the maximum allowed size')
+        : { kind: 'forward' },
+    );
+    const tableName = await createTestTable(client, 'ingest-refused');
+
+    try {
+      const json = await runMltrail([
+        'ingest',
+        folder,
+        '--endpoint',
+        proxy.endpoint,
+        '--table',
+        tableName,
+        '--json',
+      ]);
+      const text = await runMltrail(['ingest', folder, '--endpoint', proxy.endpoint, '--table', tableName]);
+      const summary = jsonLines<JsonSummary>(json.stdout)[0];
+
+      expect(json.exitCode).toBe(1);
+      expect(summary?.files).toMatchObject({ ingested: 1, failed: 1 });
+      expect(summary).toMatchObject({ itemsWritten: 3, rejectedItems: 1 });
+      expect(text.stdout).toContain('        1 events DynamoDB refused to store left out');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   describe('of s3://bucket/prefix', () => {

@@ -35,7 +35,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     tableName = await createTestTable(client, 'local-pipeline');
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
-    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: documents, env: {} });
+    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: client, env: {} });
     reports = fn.reports;
     pipeline = connectLocalPipeline({
       s3Events: s3Server.events,

@@ -347,7 +347,7 @@ describe('function', () => {
       {
         Sid: 'WriteEvents',
         Effect: 'Allow',
-        Action: 'dynamodb:BatchWriteItem',
+        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
         Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] },
       },
       {
@@ -455,8 +455,18 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms on any event DynamoDB refused to store, from its Powertools metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarmBase,
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC_NAMES.EVENTS_REJECTED,
+      Statistic: 'Sum',
+      Dimensions: [{ Name: 'service', Value: POWERTOOLS_SERVICE_NAME }],
+    });
+  });
+
   it('has no actions when no alarm topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
   });
 });
