@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { MAX_PARTITION_KEY_BYTES, toKeyValue } from '../contract/key-values';
 import type { MlEventItem } from '../contract/ml-event-item';
 import {
@@ -8,6 +8,7 @@ import {
   PRINCIPAL_INDEX,
   TABLE_KEY,
 } from '../contract/table-schema';
+import { unmarshallItem } from '../lambda/adapters/item-marshaller';
 
 /** One access pattern: exactly one of service, principal or account; eventName needs service. */
 export interface EventQuery {
@@ -77,28 +78,28 @@ function upperBound(until: string): string {
 
 /** Events of one access pattern, newest first, within the time range. */
 export async function* queryEvents(
-  client: DynamoDBDocumentClient,
+  client: DynamoDBClient,
   tableName: string,
   query: EventQuery,
 ): AsyncGenerator<MlEventItem> {
   const plan = planOf(query);
   const names: Record<string, string> = { '#pk': plan.key.partitionKey };
   if (query.since !== undefined || query.until !== undefined) names['#sk'] = plan.key.sortKey;
-  const values: Record<string, unknown> = { ':pk': plan.value };
+  const values: Record<string, AttributeValue> = { ':pk': { S: plan.value } };
   let condition = '#pk = :pk';
   if (query.since !== undefined && query.until !== undefined) {
     condition += ' AND #sk BETWEEN :since AND :until';
-    values[':since'] = query.since;
-    values[':until'] = upperBound(query.until);
+    values[':since'] = { S: query.since };
+    values[':until'] = { S: upperBound(query.until) };
   } else if (query.since !== undefined) {
     condition += ' AND #sk >= :since';
-    values[':since'] = query.since;
+    values[':since'] = { S: query.since };
   } else if (query.until !== undefined) {
     condition += ' AND #sk <= :until';
-    values[':until'] = upperBound(query.until);
+    values[':until'] = { S: upperBound(query.until) };
   }
   let remaining = query.limit ?? Number.POSITIVE_INFINITY;
-  let exclusiveStartKey: Record<string, unknown> | undefined;
+  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await client.send(
       new QueryCommand({
@@ -113,7 +114,7 @@ export async function* queryEvents(
       }),
     );
     for (const item of page.Items ?? []) {
-      yield item as MlEventItem;
+      yield unmarshallItem(item);
       remaining -= 1;
       if (remaining <= 0) return;
     }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createDynamoDbClient } from '../lambda/adapters/aws-clients';
+import { createDynamoDbClient, createDynamoDbReadClient } from '../lambda/adapters/aws-clients';
 import { clientSettingsFor, isLoopbackEndpoint } from './aws-endpoints';
 import { startDynamoDbLocal } from './local/dynamodb-local-server';
 import { ensureEventsTable } from './local/events-table';
@@ -27,8 +26,8 @@ export interface EventStoreOptions {
 export interface EventStore {
   /** For writing events (the event writer retries on its own: the SDK does not). */
   readonly client: DynamoDBClient;
-  /** For reading events back. */
-  readonly documentClient: DynamoDBDocumentClient;
+  /** For reading events back (with the SDK's retries). */
+  readonly readClient: DynamoDBClient;
   readonly tableName: string;
   /** The DynamoDB endpoint when not AWS's own. */
   readonly endpoint?: string;
@@ -84,23 +83,23 @@ async function connect(
 ): Promise<EventStore> {
   const settings = clientSettingsFor(endpoint, region);
   const client = createDynamoDbClient(settings);
-  const documentClient = createDocumentClient(settings);
+  const readClient = createDynamoDbReadClient(settings);
   try {
     if (createWhenMissing) await ensureEventsTable(client, tableName);
   } catch (error) {
     client.destroy();
-    documentClient.destroy();
+    readClient.destroy();
     throw error;
   }
   return {
     client,
-    documentClient,
+    readClient,
     tableName,
     ...(endpoint ? { endpoint } : {}),
     description,
     async close() {
       client.destroy();
-      documentClient.destroy();
+      readClient.destroy();
       await stopServer();
     },
   };

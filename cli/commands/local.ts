@@ -74,7 +74,7 @@ function summarize(reports: ReadonlyMap<string, FileReport>) {
 async function landedEvents(store: EventStore, services: readonly string[]): Promise<MlEventItem[]> {
   const items: MlEventItem[] = [];
   for (const service of services) {
-    for await (const item of queryEvents(store.documentClient, store.tableName, { service })) {
+    for await (const item of queryEvents(store.readClient, store.tableName, { service })) {
       if (item.logFile.startsWith(`s3://${LOCAL_TRAIL_BUCKET}/`)) items.push(item);
     }
   }

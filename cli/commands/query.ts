@@ -1,4 +1,5 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
 import { parseTimeOption } from '../date-range';
 import { type EventQuery, queryEvents } from '../event-queries';
@@ -56,8 +57,8 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     const items: MlEventItem[] = [];
-    for await (const item of queryEvents(store.documentClient, store.tableName, query)) {
-      if (options.json) context.stdout.write(`${JSON.stringify(item)}\n`);
+    for await (const item of queryEvents(store.readClient, store.tableName, query)) {
+      if (options.json) context.stdout.write(`${toJsonText(item)}\n`);
       else items.push(item);
     }
     if (!options.json) writeLines(context.stdout, describeResult(items, options.limit));

@@ -1,6 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Longest wait for a TCP (and TLS) connection, in ms. Within a Region a connection to DynamoDB or
@@ -58,23 +57,15 @@ export function createDynamoDbClient(config: DynamoDBClientConfig = {}): DynamoD
 }
 
 /**
- * A DynamoDB document client for reading the table (the CLI's queries): items come back as the
- * contract shapes them, numbers as JavaScript numbers.
+ * The DynamoDB client the CLI's queries read through: timeouts on every request and the SDK's
+ * standard retries. Items are unmarshalled by `unmarshallItem`, exactly (see item-marshaller.ts).
  */
-export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+export function createDynamoDbReadClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
     maxAttempts: READ_MAX_ATTEMPTS,
     retryMode: 'standard',
     requestHandler: DYNAMODB_REQUEST_HANDLER,
     ...config,
-  });
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: {
-      removeUndefinedValues: true,
-      convertClassInstanceToMap: false,
-      allowImpreciseNumbers: true,
-    },
-    unmarshallOptions: { wrapNumbers: false },
   });
 }
 

@@ -42,3 +42,44 @@ export function marshallItem(item: MlEventItem): Record<string, AttributeValue> 
   const { M } = toAttributeValue(item) as { M: Record<string, AttributeValue> };
   return M;
 }
+
+// Past this many significant digits a double may not hold a number's text exactly.
+const MAX_EXACT_DOUBLE_DIGITS = 15;
+
+function toNumber(text: string): number | ExactNumber {
+  const value = Number(text);
+  if (Number.isSafeInteger(value)) return value;
+  const digits = text
+    .replace(/^-/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
+  return digits.length <= MAX_EXACT_DOUBLE_DIGITS && Number.isFinite(value) ? value : new ExactNumber(text);
+}
+
+/**
+ * One DynamoDB attribute value as the value it stores: maps have no prototype, so any key is a
+ * key (lib-dynamodb's unmarshaller assigns `__proto__` into a plain object, which changes its
+ * prototype instead), and a number a double would change is an ExactNumber with DynamoDB's text.
+ */
+export function fromAttributeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return toNumber(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(fromAttributeValue);
+  if (value.M !== undefined) {
+    const map: Record<string, unknown> = Object.create(null);
+    for (const key of Object.keys(value.M)) map[key] = fromAttributeValue(value.M[key] as AttributeValue);
+    return map;
+  }
+  if (value.SS !== undefined) return value.SS;
+  if (value.NS !== undefined) return value.NS.map(toNumber);
+  throw new UnmarshallableValueError(`unsupported attribute value ${Object.keys(value).join(', ')}`);
+}
+
+/** An item as the low-level API returns it, as the item it stores. */
+export function unmarshallItem(item: Record<string, AttributeValue>): MlEventItem {
+  return fromAttributeValue({ M: item }) as MlEventItem;
+}

@@ -236,7 +236,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     });
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) =>
-      (await collect(queryEvents(documents, tableName, query))).map((item) => item.eventId);
+      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventId);
 
     it('reads all events of a service, newest first', async () => {
       expect(await ids({ service: 'sagemaker' })).toEqual(['c', 'b', 'a']);

@@ -6,7 +6,7 @@ import { makeRecord } from '../support/factories';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 
 describe('queryEvents against DynamoDB Local', () => {
-  const { client, documents } = localDynamoDb();
+  const { client } = localDynamoDb();
 
   it('finds the events of a principal, an account and an event name longer than a key can hold, by the values as logged', async () => {
     const tableName = await createTestTable(client, 'long-keys');
@@ -30,7 +30,7 @@ describe('queryEvents against DynamoDB Local', () => {
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) => {
       const found: string[] = [];
-      for await (const item of queryEvents(documents, tableName, query)) found.push(item.eventId);
+      for await (const item of queryEvents(client, tableName, query)) found.push(item.eventId);
       return found;
     };
 

@@ -1,20 +1,30 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureEventsTable } from '../../cli/local/events-table';
-import { createDocumentClient, createDynamoDbClient } from '../../lambda/adapters/aws-clients';
+import { createDynamoDbClient, createDynamoDbReadClient } from '../../lambda/adapters/aws-clients';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 let tableCounter = 0;
 
-/** Clients of the pipeline for a DynamoDB Local: `client` as the function writes, `documents` as the CLI reads. */
+/**
+ * Clients for a DynamoDB Local: `client` as the function writes, `readClient` as the CLI reads,
+ * and `documents`, a document client over it for tests that scan plain items.
+ */
 export function dynamoDbClientsFor(endpoint: string): {
   client: DynamoDBClient;
+  readClient: DynamoDBClient;
   documents: DynamoDBDocumentClient;
   endpoint: string;
 } {
   const config = { endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS };
-  return { client: createDynamoDbClient(config), documents: createDocumentClient(config), endpoint };
+  const readClient = createDynamoDbReadClient(config);
+  return {
+    client: createDynamoDbClient(config),
+    readClient,
+    documents: DynamoDBDocumentClient.from(readClient, { marshallOptions: { removeUndefinedValues: true } }),
+    endpoint,
+  };
 }
 
 /** Clients for the DynamoDB Local the global setup started. */
