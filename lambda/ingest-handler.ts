@@ -124,6 +124,7 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
               onRetry: (retry) => logger.warn('retrying write', { logFile, ...retry }),
             }),
           config,
+          deadline,
         );
         recordOutcome(outcome);
         onFileReport?.(outcome);

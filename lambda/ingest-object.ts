@@ -74,6 +74,8 @@ export async function ingestLogObject(
   open: () => Promise<OpenedObject>,
   createSink: () => FlushableSink,
   settings: IngestSettings,
+  /** Epoch ms after which reading stops and the file fails (the function's time). */
+  deadline?: number,
 ): Promise<ObjectOutcome> {
   const selection = selectLogObject(candidate.key, candidate.size);
   if (!selection.ingest) return { logFile: candidate.logFile, status: 'skipped', reason: selection.reason };
@@ -96,6 +98,8 @@ export async function ingestLogObject(
         retentionDays: settings.retentionDays,
         nowEpochSeconds: Math.floor((settings.now ?? Date.now)() / 1000),
         limits: settings.limits,
+        deadline,
+        clock: settings.now,
       },
       settings.catalogue,
       sink,

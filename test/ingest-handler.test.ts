@@ -135,6 +135,27 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     expect(await itemCount(tableName)).toBe(6);
   });
 
+  it('reports a file it has no time left to read failed, and its retry with time to spare writes it whole', async () => {
+    const { tableName, handler, reports } = await setup('out-of-time');
+    const key = logObjectKey({ id: 'NoTime01' });
+    await put(
+      key,
+      gzippedLogFile(Array.from({ length: 300 }, (_, index) => makeRecord({ eventID: `t-${index}` }))),
+    );
+    const event = sqsEvent({ late: s3Notification(key) });
+
+    const first = await handler(event, lambdaContextWith(0));
+    const retry = await handler(event, lambdaContext);
+
+    expect(first?.batchItemFailures).toEqual([{ itemIdentifier: 'late' }]);
+    expect(reports[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('out of time after 0 record(s)'),
+    });
+    expect(retry?.batchItemFailures).toEqual([]);
+    expect(await itemCount(tableName)).toBe(300);
+  });
+
   it('rewrites identical items when a file is ingested again', async () => {
     const { tableName, handler } = await setup('again');
     const event = sqsEvent({ good: s3Notification(goodKey), org: s3Notification(orgKey) });

@@ -26,7 +26,17 @@ export interface LogFileSource extends RecordContext {
   readonly nowEpochSeconds?: number;
   /** Bounds on what one file and one record may hold. */
   readonly limits?: LogFileLimits;
+  /**
+   * Epoch ms after which reading stops and the file fails, so that a file too large for the
+   * function's time is reported failed (and retried) rather than cut off by the timeout.
+   */
+  readonly deadline?: number;
+  /** The clock the deadline is read by, in epoch ms. @default Date.now */
+  readonly clock?: () => number;
 }
+
+/** Records between two looks at the clock. */
+const DEADLINE_CHECK_RECORDS = 256;
 
 function parseRecord(raw: RawRecord): unknown {
   // JSON text is UTF-8: replacing bad bytes would make different values equal (two eventIDs, one item).
@@ -72,7 +82,18 @@ export async function ingestLogFile(
     throw new LogFileError(source.logFile, detail, { cause, summary: tally.summary() });
   };
   try {
+    const clock = source.clock ?? Date.now;
     for await (const raw of readLogRecords(source.body, source.limits)) {
+      if (
+        source.deadline !== undefined &&
+        raw.index % DEADLINE_CHECK_RECORDS === 0 &&
+        clock() >= source.deadline
+      ) {
+        fail(
+          `out of time after ${raw.index} record(s): the events read so far are written, and a retry reads the file again`,
+          undefined,
+        );
+      }
       tally.countRecord();
       if (raw.dropped) {
         droppedRecords += 1;

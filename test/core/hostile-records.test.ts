@@ -354,3 +354,27 @@ describe('records the reader cannot hold or check', () => {
     expect(items.length).toBeGreaterThan(0);
   });
 });
+
+describe('a file larger than the time left', () => {
+  it('stops reading at the deadline and fails the file, with what was read before', async () => {
+    let now = 0;
+    const items: MlEventItem[] = [];
+    const sink = {
+      put: async (item: MlEventItem) => {
+        items.push(item);
+        now += 10;
+      },
+    };
+
+    const failure = await ingestLogFile(
+      { body: chunked(logFileText(good(2000))), logFile: LOG_FILE, deadline: 5_000, clock: () => now },
+      DEFAULT_SERVICE_CATALOGUE,
+      sink,
+    ).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(LogFileError);
+    expect((failure as LogFileError).message).toContain('out of time after 512 record(s)');
+    expect((failure as LogFileError).summary?.mlEvents).toBe(512);
+    expect(items).toHaveLength(512);
+  });
+});
