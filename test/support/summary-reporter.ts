@@ -18,7 +18,7 @@ export default class SummaryReporter implements Reporter {
         else skipped.push(test.fullName);
       }
     }
-    const skippedLines = skipped.map((title) => `skipped: ${title}\n`).join('');
+    const skippedLines = skipped.map((title) => `↓ ${title}\n`).join('');
     process.stdout.write(
       `\n${skippedLines}${passed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}\n`,
     );
