@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DynamoDbLocalError,
   findFreePort,
@@ -17,6 +17,14 @@ import { runMltrail, temporaryFolder } from './cli-harness';
 const JAVA_START_TIMEOUT_MS = 30_000;
 // The watchdog gives Java 5 s to exit after SIGTERM before it kills it.
 const JAVA_EXIT_TIMEOUT_MS = 15_000;
+
+const starters: ChildProcess[] = [];
+
+// A failed test must not leave its script (and so its Java) running.
+afterEach(() => {
+  for (const child of starters.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 interface Starter {
   readonly child: ChildProcess;
@@ -42,6 +50,7 @@ function startInOwnProcess(label: string, then: string): Starter {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  starters.push(child);
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
@@ -53,9 +62,15 @@ function startInOwnProcess(label: string, then: string): Starter {
 }
 
 async function printedJavaPid(starter: Starter): Promise<number> {
-  await waitUntil('the script printed the Java pid', () => starter.lines().length > 0, JAVA_START_TIMEOUT_MS);
+  const { child } = starter;
+  await waitUntil(
+    'the script printed the Java pid',
+    () => starter.lines().length > 0 || child.exitCode !== null || child.signalCode !== null,
+    JAVA_START_TIMEOUT_MS,
+  );
   const [first] = starter.lines();
-  return (JSON.parse(first ?? '{}') as { javaPid: number }).javaPid;
+  if (first === undefined) throw new Error('the script exited before it printed the Java pid');
+  return (JSON.parse(first) as { javaPid: number }).javaPid;
 }
 
 function waitUntilGone(pid: number): Promise<void> {

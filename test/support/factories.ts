@@ -35,6 +35,8 @@ function readJsonl<T>(path: string): T[] {
 
 /** Reads a JSON Lines file of the shared corpus; only inside {@link itOverSharedSamples}. */
 export function readSharedJsonl<T = unknown>(name: string): T[] {
+  if (!HAS_SHARED_SAMPLES)
+    throw new Error(`${SHARED_SAMPLES_DIR} not found: read it only in a test of itOverSharedSamples`);
   return readJsonl<T>(join(SHARED_SAMPLES_DIR, name));
 }
 
