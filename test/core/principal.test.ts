@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { asObject } from '../../lambda/core/json-fields';
 import { partitionOf, toPrincipalFields } from '../../lambda/core/principal';
-import { readSharedJsonl } from '../support/factories';
+import {
+  itOverSharedSamples,
+  readRealRecords,
+  readRealUserIdentities,
+  readSharedJsonl,
+} from '../support/factories';
+
+function expectEveryPrincipalNamed(identities: readonly unknown[]): void {
+  for (const identity of identities) {
+    const { principal } = toPrincipalFields(asObject(identity));
+    expect(typeof principal).toBe('string');
+    expect(principal.length, JSON.stringify(identity)).toBeGreaterThan(0);
+  }
+}
 
 describe('toPrincipalFields', () => {
   it.each([
@@ -146,19 +159,20 @@ describe('toPrincipalFields', () => {
     expect(toPrincipalFields({ accountId: '1' }).principalType).toBe('Unknown');
   });
 
-  it('gives every published userIdentity a non-empty principal', () => {
-    const records = readSharedJsonl<Record<string, unknown>>('records.jsonl');
-    const fragments = readSharedJsonl<{ userIdentity: unknown }>('user-identity-fragments.jsonl');
-    const identities = [
-      ...records.map((record) => record.userIdentity),
-      ...fragments.map((f) => f.userIdentity),
-    ];
+  it('gives every real fixture userIdentity a non-empty principal', () => {
+    expectEveryPrincipalNamed([
+      ...readRealRecords().map((real) => real.record.userIdentity),
+      ...readRealUserIdentities(),
+    ]);
+  });
 
-    for (const identity of identities) {
-      const { principal } = toPrincipalFields(asObject(identity));
-      expect(typeof principal).toBe('string');
-      expect(principal.length).toBeGreaterThan(0);
-    }
+  itOverSharedSamples('gives every userIdentity of the shared corpus a non-empty principal', () => {
+    expectEveryPrincipalNamed([
+      ...readSharedJsonl<Record<string, unknown>>('records.jsonl').map((record) => record.userIdentity),
+      ...readSharedJsonl<{ userIdentity: unknown }>('user-identity-fragments.jsonl').map(
+        (fragment) => fragment.userIdentity,
+      ),
+    ]);
   });
 });
 

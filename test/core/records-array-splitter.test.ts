@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LogFormatError } from '../../lambda/core/errors';
 import { type RawRecord, RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
-import { readInvalidPersonalizeSeed, readSharedJsonl } from '../support/factories';
+import {
+  itOverSharedSamples,
+  readInvalidPersonalizeSeed,
+  readRealRecords,
+  readSharedJsonl,
+} from '../support/factories';
 
 function split(text: string, chunkSize = text.length): RawRecord[] {
   const splitter = new RecordsArraySplitter();
@@ -13,6 +18,16 @@ function split(text: string, chunkSize = text.length): RawRecord[] {
   }
   splitter.end();
   return records;
+}
+
+/** Pretty-printed in one log, split in small chunks, each record comes back whole. */
+function expectEachSplitWhole(samples: readonly unknown[]): void {
+  const text = JSON.stringify({ Records: samples }, null, 2);
+
+  const records = split(text, 4096);
+
+  expect(records).toHaveLength(samples.length);
+  expect(records.map((record) => JSON.parse(record.bytes.toString()))).toEqual(samples);
 }
 
 function splitError(text: string, chunkSize?: number): LogFormatError {
@@ -60,14 +75,12 @@ describe('RecordsArraySplitter', () => {
     }
   });
 
-  it('splits every shared sample record, pretty-printed, in small chunks', () => {
-    const samples = readSharedJsonl('records.jsonl');
-    const text = JSON.stringify({ Records: samples }, null, 2);
+  it('splits every real fixture record, pretty-printed, in small chunks', () => {
+    expectEachSplitWhole(readRealRecords().map((real) => real.record));
+  });
 
-    const records = split(text, 4096);
-
-    expect(records).toHaveLength(samples.length);
-    expect(records.map((record) => JSON.parse(record.bytes.toString()))).toEqual(samples);
+  itOverSharedSamples('splits every shared corpus record, pretty-printed, in small chunks', () => {
+    expectEachSplitWhole(readSharedJsonl('records.jsonl'));
   });
 
   it('accepts an empty Records array, other top-level keys and a byte-order mark', () => {

@@ -3,7 +3,13 @@ import type { MlEventItem } from '../../contract/ml-event-item';
 import { selectLogObject } from '../../lambda/core/log-object-selection';
 import { findRecordDefect, toMlEvent } from '../../lambda/core/ml-event';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
-import { gzippedLogFile, logObjectKey, readSeedRecords, readSharedJsonl } from '../support/factories';
+import {
+  gzippedLogFile,
+  logObjectKey,
+  readRealDigest,
+  readRealRecords,
+  readSeedRecords,
+} from '../support/factories';
 
 /** A log file to put somewhere, with the records it holds. */
 export interface TrailFile {
@@ -13,16 +19,12 @@ export interface TrailFile {
 }
 
 const ML_SERVICES = new Set(DEFAULT_SERVICE_CATALOGUE.keys());
-const NON_ML_RECORDS = 20;
-
-function sharedRecords(): Record<string, unknown>[] {
-  return readSharedJsonl<Record<string, unknown>>('records.jsonl');
-}
 
 /**
- * Log files of seed records and shared real records: the seed services' events (with records of
- * other services) in an account trail's layout, the shared ML-service events in an organization
- * trail's layout (with malformed ones among them), both below `keyPrefix`, and a digest file.
+ * Log files of seed records and other real records (test/fixtures): the seed services' events
+ * (with records of other services) in an account trail's layout, the other ML-service events in an
+ * organization trail's layout (with malformed ones among them), both below `keyPrefix`, and a
+ * digest file.
  */
 export function trailFiles(keyPrefix: string): {
   account: TrailFile;
@@ -31,15 +33,12 @@ export function trailFiles(keyPrefix: string): {
 } {
   const seeds = Object.values(readSeedRecords());
   const seedIds = new Set(seeds.map((seed) => seed.eventID));
-  const shared = sharedRecords();
-  const others = shared
-    .filter((record) => typeof record.eventSource === 'string' && !ML_SERVICES.has(record.eventSource))
-    .slice(0, NON_ML_RECORDS);
-  const sharedMl = shared.filter(
+  const real = readRealRecords().map((sample) => sample.record);
+  const others = real.filter((record) => !ML_SERVICES.has(record.eventSource as string));
+  const realMl = real.filter(
     (record) => ML_SERVICES.has(record.eventSource as string) && !seedIds.has(record.eventID),
   );
   const accountRecords = [...seeds, ...others];
-  const [digestBody] = readSharedJsonl('digests.jsonl');
   return {
     account: {
       key: logObjectKey({
@@ -58,14 +57,14 @@ export function trailFiles(keyPrefix: string): {
         accountId: '111122223333',
         region: 'eu-west-1',
         date: '2024-06-03',
-        id: 'Shared001',
+        id: 'RealMl001',
       }),
-      bytes: gzippedLogFile(sharedMl),
-      records: sharedMl,
+      bytes: gzippedLogFile(realMl),
+      records: realMl,
     },
     digest: {
       key: `${keyPrefix}/AWSLogs/123456789012/CloudTrail-Digest/us-east-1/2024/06/02/123456789012_CloudTrail-Digest_us-east-1_trail_us-east-1_20240602T2100Z.json.gz`,
-      bytes: gzipSync(JSON.stringify(digestBody)),
+      bytes: gzipSync(JSON.stringify(readRealDigest())),
       records: [],
     },
   };

@@ -1,19 +1,79 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { it } from 'vitest';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared real CloudTrail samples beside the project. */
+/** The shared real CloudTrail corpus beside the project: present on CI, absent on a bare clone. */
 export const SHARED_SAMPLES_DIR = resolve(PROJECT_ROOT, '../shared/cloudtrail-samples');
+/** Whether {@link SHARED_SAMPLES_DIR} is there; the corpus-wide sweeps run only then. */
+export const HAS_SHARED_SAMPLES = existsSync(join(SHARED_SAMPLES_DIR, 'records.jsonl'));
 export const SEED_RECORDS_DIR = join(PROJECT_ROOT, 'test/fixtures/seed-records');
+export const REAL_SAMPLES_DIR = join(PROJECT_ROOT, 'test/fixtures/real-samples');
 
-/** Reads a JSON Lines file of the shared samples. */
-export function readSharedJsonl<T = unknown>(name: string): T[] {
-  return readFileSync(join(SHARED_SAMPLES_DIR, name), 'utf8')
+/** Where a real sample was published. */
+export interface SampleSource {
+  readonly repository: string;
+  readonly commit: string;
+  readonly file: string;
+}
+
+/** A real record of `test/fixtures/real-samples/records.jsonl`, with what is odd about it. */
+export interface RealRecord {
+  readonly shapes: readonly string[];
+  readonly source: SampleSource;
+  readonly record: Record<string, unknown>;
+}
+
+function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
     .split('\n')
     .filter((line) => line.trim().length > 0)
     .map((line) => JSON.parse(line) as T);
+}
+
+/** Reads a JSON Lines file of the shared corpus; only inside {@link itOverSharedSamples}. */
+export function readSharedJsonl<T = unknown>(name: string): T[] {
+  if (!HAS_SHARED_SAMPLES)
+    throw new Error(`${SHARED_SAMPLES_DIR} not found: read it only in a test of itOverSharedSamples`);
+  return readJsonl<T>(join(SHARED_SAMPLES_DIR, name));
+}
+
+/**
+ * A test over a whole file of the shared corpus. Where the corpus is absent it is skipped, and its
+ * title says why, so that a fresh clone passes and shows what it did not run.
+ */
+export function itOverSharedSamples(title: string, sweep: () => Promise<void> | void): void {
+  const reason = `skipped: ${relative(PROJECT_ROOT, SHARED_SAMPLES_DIR)} not found`;
+  it.runIf(HAS_SHARED_SAMPLES)(HAS_SHARED_SAMPLES ? title : `${title} (${reason})`, sweep);
+}
+
+/** The real records kept as fixtures, a few per odd shape. */
+export function readRealRecords(): RealRecord[] {
+  return readJsonl<RealRecord>(join(REAL_SAMPLES_DIR, 'records.jsonl'));
+}
+
+/** The real CloudTrail-Digest file body kept as a fixture. */
+export function readRealDigest(): unknown {
+  return JSON.parse(readFileSync(join(REAL_SAMPLES_DIR, 'digest.json'), 'utf8')).body;
+}
+
+/** Real code blocks that look like CloudTrail JSON but are not a log file. */
+export function readRealMalformedSnippets(): { source: SampleSource; text: string }[] {
+  return readJsonl(join(REAL_SAMPLES_DIR, 'malformed-snippets.jsonl'));
+}
+
+/** Real S3 keys of CloudTrail objects and folders. */
+export function readRealS3Keys(): { key: string; organizationTrail: boolean; source: SampleSource }[] {
+  return readJsonl(join(REAL_SAMPLES_DIR, 's3-key-paths.jsonl'));
+}
+
+/** Real bare `userIdentity` examples. */
+export function readRealUserIdentities(): unknown[] {
+  return readJsonl<{ userIdentity: unknown }>(join(REAL_SAMPLES_DIR, 'user-identity-fragments.jsonl')).map(
+    (fragment) => fragment.userIdentity,
+  );
 }
 
 /** The valid seed records, by fixture name (without `.json`). */
