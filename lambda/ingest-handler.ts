@@ -82,7 +82,6 @@ function isSqsEvent(event: LambdaEvent): event is SQSEvent {
  */
 export function createIngestHandler(dependencies: IngestHandlerDependencies) {
   const { config, s3, dynamodb, logger, metrics, onFileReport } = dependencies;
-  const processor = new BatchProcessor(EventType.SQS);
 
   function recordOutcome(outcome: ObjectOutcome): void {
     if (outcome.status === 'skipped') {
@@ -168,7 +167,9 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
         return await processPartialResponse(
           event,
           (record: SQSRecord) => ingestObjects(objectsOfMessageBody(record.body), deadline),
-          processor,
+          // A processor per invocation: it holds the batch's failures, and a shared one would mix
+          // two batches when one handler is invoked again before the first returns (locally).
+          new BatchProcessor(EventType.SQS),
           // One file at a time: memory stays bounded by one file's largest record (see README,
           // Reliability), and at a third of a vCPU parallel reads would only share the CPU.
           { throwOnFullBatchFailure: false, processInParallel: false },

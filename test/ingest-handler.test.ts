@@ -156,6 +156,18 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     expect(await itemCount(tableName)).toBe(300);
   });
 
+  it('keeps the failures of two batches apart when one handler is invoked again before the first returns', async () => {
+    const { handler } = await setup('overlap');
+
+    const [withBroken, allGood] = await Promise.all([
+      handler(sqsEvent({ broken: s3Notification(brokenKey), good: s3Notification(goodKey) }), lambdaContext),
+      handler(sqsEvent({ other: s3Notification(orgKey) }), lambdaContext),
+    ]);
+
+    expect(withBroken?.batchItemFailures).toEqual([{ itemIdentifier: 'broken' }]);
+    expect(allGood?.batchItemFailures).toEqual([]);
+  });
+
   it('rewrites identical items when a file is ingested again', async () => {
     const { tableName, handler } = await setup('again');
     const event = sqsEvent({ good: s3Notification(goodKey), org: s3Notification(orgKey) });
