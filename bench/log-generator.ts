@@ -1,5 +1,13 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
@@ -246,4 +254,97 @@ export function* burstLogFiles(spec: BurstSpec): Generator<BurstLogFile> {
       mlEventKeys,
     };
   }
+}
+
+/** What {@link ensureBurstFiles} wrote, for checking a table against. */
+export interface BurstManifest {
+  readonly spec: BurstSpec;
+  /** Keys of the files, in upload order; each file is at `<dir>/<key>`. */
+  readonly keys: readonly string[];
+  readonly records: number;
+  readonly mlRecords: number;
+  readonly inFileDuplicates: number;
+  readonly crossFileDuplicates: number;
+  readonly distinctMlEventKeys: readonly string[];
+  readonly crossFileDuplicateKeys: readonly string[];
+  readonly compressedBytes: number;
+}
+
+const MANIFEST = 'manifest.json';
+
+/** Writes the files of a burst below `dir` with a manifest, unless a manifest of the same spec is there. */
+export function ensureBurstFiles(dir: string, spec: BurstSpec): BurstManifest {
+  const manifestPath = join(dir, MANIFEST);
+  if (existsSync(manifestPath)) {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BurstManifest;
+    if (JSON.stringify(manifest.spec) === JSON.stringify(spec)) return manifest;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const tally = new BurstTally();
+  const keys: string[] = [];
+  let compressedBytes = 0;
+  for (const file of burstLogFiles(spec)) {
+    tally.add(file);
+    keys.push(file.key);
+    compressedBytes += file.body.length;
+    mkdirSync(dirname(join(dir, file.key)), { recursive: true });
+    writeFileSync(join(dir, file.key), file.body);
+  }
+  const manifest: BurstManifest = {
+    spec,
+    keys,
+    records: tally.records,
+    mlRecords: tally.mlRecords,
+    inFileDuplicates: tally.inFileDuplicates,
+    crossFileDuplicates: tally.crossFileDuplicates,
+    distinctMlEventKeys: [...tally.distinctMlEventKeys],
+    crossFileDuplicateKeys: [...tally.crossFileDuplicateKeys],
+    compressedBytes,
+  };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  return manifest;
+}
+
+/**
+ * The text of a log file holding one record of about `recordBytes` bytes, most of it in
+ * requestParameters as many small objects (a pipeline definition, say): the costliest shape to
+ * parse for its size.
+ */
+export function largeRecordLogText(recordBytes: number, eventSource: string): string {
+  const head = JSON.stringify({
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: 'arn:aws:sts::123456789012:assumed-role/PipelineRole/session',
+      accountId: '123456789012',
+    },
+    eventTime: '2024-06-02T20:15:00Z',
+    eventSource,
+    eventName: 'CreatePipeline',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-sdk-python/1.34.0',
+    requestID: 'large-record-request',
+    eventID: `large-record-${recordBytes}`,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: '123456789012',
+  });
+  const steps: string[] = [];
+  let size = head.length;
+  for (let n = 0; size < recordBytes; n += 1) {
+    const step = `{"name":"step-${n}","type":"Processing","inputs":["s3://bucket/data/part-${n}.parquet"],"retry":${n % 3}}`;
+    steps.push(step);
+    size += step.length + 1;
+  }
+  return `{"Records":[${head.slice(0, -1)},"requestParameters":{"pipelineName":"large","steps":[${steps.join(',')}]}}]}`;
+}
+
+/** Writes a gzipped {@link largeRecordLogText} to `path`, unless it is there already. */
+export function ensureLargeRecordLogFile(path: string, recordBytes: number, eventSource: string): void {
+  if (existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.partial`, gzipSync(largeRecordLogText(recordBytes, eventSource)));
+  renameSync(`${path}.partial`, path);
 }

@@ -19,6 +19,8 @@ export interface DynamoDbLocalServer {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process (for measuring it). */
+  readonly pid: number | undefined;
   /** Stops the process and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -185,6 +187,7 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
