@@ -150,12 +150,19 @@ export function keysOfNotificationBody(body: string): string[] {
   );
 }
 
-/** Every item of the table, by the key the generator gives its event. */
+/** A table's items, counted and by the key the generator gives their event. */
+export interface ScannedItems {
+  readonly itemCount: number;
+  readonly byEventKey: ReadonlyMap<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>;
+}
+
+/** Scans the whole table. */
 export async function scanMlEventKeys(
   dynamodb: DynamoDBDocumentClient,
   tableName: string,
-): Promise<Map<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>> {
-  const items = new Map<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>();
+): Promise<ScannedItems> {
+  const byEventKey = new Map<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>();
+  let itemCount = 0;
   let start: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
@@ -166,7 +173,8 @@ export async function scanMlEventKeys(
       }),
     );
     for (const item of (page.Items ?? []) as MlEventItem[]) {
-      items.set(mlEventKey(item), {
+      itemCount += 1;
+      byEventKey.set(mlEventKey(item), {
         service: item.service,
         eventTimeId: item.eventTimeId,
         logFile: item.logFile,
@@ -174,7 +182,7 @@ export async function scanMlEventKeys(
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  return items;
+  return { itemCount, byEventKey };
 }
 
 /** What the table's stream holds, read from the start of every shard. */

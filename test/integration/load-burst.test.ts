@@ -6,6 +6,7 @@ import {
   type LoadBurstResult,
   readTableStream,
   runLoadBurst,
+  type ScannedItems,
   type StreamContents,
   scanMlEventKeys,
 } from '../../bench/load-burst';
@@ -27,7 +28,7 @@ describe('a burst of log files through the local pipeline, four handlers at once
   const tally = new BurstTally();
   const files: BurstLogFile[] = [];
   let result: LoadBurstResult;
-  let items: Awaited<ReturnType<typeof scanMlEventKeys>>;
+  let items: ScannedItems;
   let stream: StreamContents;
 
   beforeAll(async () => {
@@ -56,8 +57,8 @@ describe('a burst of log files through the local pipeline, four handlers at once
   });
 
   it('stores one item per distinct ML event, whatever the repeats', () => {
-    expect(items.size).toBe(tally.distinctMlEventKeys.size);
-    expect([...items.keys()].sort()).toEqual([...tally.distinctMlEventKeys].sort());
+    expect(items.itemCount).toBe(tally.distinctMlEventKeys.size);
+    expect([...items.byEventKey.keys()].sort()).toEqual([...tally.distinctMlEventKeys].sort());
   });
 
   it('names, in an event logged in two files, one of those files', () => {
@@ -70,7 +71,7 @@ describe('a burst of log files through the local pipeline, four handlers at once
 
     for (const key of tally.crossFileDuplicateKeys) {
       expect(logFilesOf.get(key)?.size).toBe(2);
-      expect(logFilesOf.get(key)?.has(items.get(key)?.logFile as string)).toBe(true);
+      expect(logFilesOf.get(key)?.has(items.byEventKey.get(key)?.logFile as string)).toBe(true);
     }
   });
 
