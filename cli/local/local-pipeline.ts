@@ -2,18 +2,25 @@ import type { EventEmitter } from 'node:events';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { passesNotificationFilter } from '../../contract/log-file-layout';
 import { type CreatedObject, s3EventNotificationBody } from '../s3-event-message';
-import { type DeadLetter, LocalQueue } from './local-queue';
+import { type AcknowledgedMessage, type DeadLetter, LocalQueue, type LocalQueueStats } from './local-queue';
+
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 /** Options of {@link connectLocalPipeline}. */
 export interface LocalPipelineOptions {
   /** Emits s3rver's `event`s. */
   readonly s3Events: EventEmitter;
-  /** The function's handler. */
-  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+  /**
+   * The function's handler; or several, one per concurrent execution environment, each given one
+   * batch at a time (as Lambda never runs two invocations in one environment at once).
+   */
+  readonly handler: Handler | readonly Handler[];
   /** The trail's key prefix, without a trailing `/`. @default - none: log files are under `AWSLogs/` */
   readonly keyPrefix?: string;
   /** Deliveries of a notification before it is dead-lettered. @default 3 */
   readonly maxReceiveCount?: number;
+  /** Messages per batch given to the handler. @default 10 */
+  readonly batchSize?: number;
 }
 
 /** A running local pipeline. */
@@ -23,6 +30,10 @@ export interface LocalPipeline {
   /** Objects created outside the filter, as S3 would not notify the queue of them. */
   readonly filteredOut: CreatedObject[];
   readonly deadLetters: readonly DeadLetter[];
+  /** Messages the handler reported done. */
+  readonly acknowledged: readonly AcknowledgedMessage[];
+  /** What the queue delivered so far. */
+  stats(): LocalQueueStats;
   /** Resolves once every queued notification was handled or dead-lettered. */
   drained(): Promise<void>;
   /** Stops listening to the local S3. */
@@ -41,7 +52,10 @@ interface S3rverEventRecord {
  * as S3 encodes them, and the handler decodes them as it does in AWS.
  */
 export function connectLocalPipeline(options: LocalPipelineOptions): LocalPipeline {
-  const queue = new LocalQueue(options.handler, { maxReceiveCount: options.maxReceiveCount });
+  const queue = new LocalQueue(options.handler, {
+    maxReceiveCount: options.maxReceiveCount,
+    batchSize: options.batchSize,
+  });
   const queued: CreatedObject[] = [];
   const filteredOut: CreatedObject[] = [];
   const onEvent = (event: { Records?: S3rverEventRecord[] }) => {
@@ -65,6 +79,8 @@ export function connectLocalPipeline(options: LocalPipelineOptions): LocalPipeli
     queued,
     filteredOut,
     deadLetters: queue.deadLetters,
+    acknowledged: queue.acknowledged,
+    stats: () => queue.stats(),
     drained: () => queue.drained(),
     disconnect: () => options.s3Events.off('event', onEvent),
   };

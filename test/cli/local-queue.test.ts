@@ -55,4 +55,29 @@ describe('local queue', () => {
 
     expect(queue.deadLetters.map((letter) => letter.body)).toEqual(['a', 'b']);
   });
+
+  it('hands batches to several consumers at once, each consumer one batch at a time', async () => {
+    const busy = new Set<number>();
+    let overlapped = false;
+    const sizes: number[] = [];
+    const consumers = [0, 1, 2].map((id) => async (event: SQSEvent) => {
+      if (busy.has(id)) overlapped = true;
+      busy.add(id);
+      sizes.push(event.Records.length);
+      await new Promise((resolve) => setImmediate(resolve));
+      busy.delete(id);
+      return { batchItemFailures: [] };
+    });
+    const queue = new LocalQueue(consumers);
+
+    for (let i = 0; i < 45; i += 1) queue.send(`message ${i}`);
+    await queue.drained();
+
+    expect(overlapped).toBe(false);
+    expect(sizes).toEqual([10, 10, 10, 10, 5]);
+    expect(queue.stats()).toMatchObject({ batches: 5, mostBatchesInFlight: 3, notDone: 0 });
+    expect(queue.acknowledged.map((message) => message.body).sort()).toEqual(
+      Array.from({ length: 45 }, (_, i) => `message ${i}`).sort(),
+    );
+  });
 });
