@@ -1,11 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  type DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import type { _Record, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { clientSettingsFor } from '../cli/aws-endpoints';
 import { createLocalIngestFunction, type FileReport } from '../cli/local/local-ingest-function';
@@ -16,6 +10,7 @@ import type { MlEventItem } from '../contract/ml-event-item';
 import { createS3Client } from '../lambda/adapters/aws-clients';
 import { unmarshallItem } from '../lambda/adapters/item-marshaller';
 import { mlEventKey } from './log-generator';
+import { readWholeStream } from './table-stream';
 
 /** The bucket the burst is uploaded to. */
 export const BURST_BUCKET = 'mltrail-burst-trail';
@@ -199,41 +194,18 @@ function keyOfStreamRecord(record: _Record): string {
   });
 }
 
-/** Reads a table's whole stream (TRIM_HORIZON of each shard until a read returns nothing). */
+/** Reads a table's whole stream and counts its records by event name and by event. */
 export async function readTableStream(
   streams: DynamoDBStreamsClient,
   streamArn: string,
 ): Promise<StreamContents> {
   const countsByEventName: Record<string, number> = {};
   const eventNamesByKey = new Map<string, string[]>();
-  let exclusiveStartShardId: string | undefined;
-  do {
-    const described = await streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
-    );
-    for (const shard of described.StreamDescription?.Shards ?? []) {
-      const start = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      let iterator = start.ShardIterator;
-      while (iterator) {
-        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        const records = page.Records ?? [];
-        for (const record of records) {
-          const eventName = record.eventName ?? 'unknown';
-          countsByEventName[eventName] = (countsByEventName[eventName] ?? 0) + 1;
-          const key = keyOfStreamRecord(record);
-          eventNamesByKey.set(key, [...(eventNamesByKey.get(key) ?? []), eventName]);
-        }
-        if (records.length === 0) break;
-        iterator = page.NextShardIterator;
-      }
-    }
-    exclusiveStartShardId = described.StreamDescription?.LastEvaluatedShardId;
-  } while (exclusiveStartShardId);
+  for (const record of await readWholeStream(streams, streamArn)) {
+    const eventName = record.eventName ?? 'unknown';
+    countsByEventName[eventName] = (countsByEventName[eventName] ?? 0) + 1;
+    const key = keyOfStreamRecord(record);
+    eventNamesByKey.set(key, [...(eventNamesByKey.get(key) ?? []), eventName]);
+  }
   return { countsByEventName, eventNamesByKey };
 }
