@@ -106,6 +106,12 @@ function decodeJsonString(content: Buffer, escaped: boolean): string | undefined
   }
 }
 
+/** Whether a top-level key's content bytes are `Records`, however escaped (`"Rec\u006frds"`). */
+function isRecordsKey(content: Buffer): boolean {
+  if (content.equals(RECORDS_KEY)) return true;
+  return content.includes(BACKSLASH) && decodeJsonString(content, true) === 'Records';
+}
+
 /** Whether a byte is JSON whitespace. */
 export function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -277,7 +283,7 @@ export class RecordsArraySplitter {
           this.state = State.RootValue;
           break;
         case State.RootValue:
-          if (!Buffer.concat(this.keyParts).equals(RECORDS_KEY)) {
+          if (!isRecordsKey(Buffer.concat(this.keyParts))) {
             this.startValue();
             this.state = State.RootSkipValue;
             continue;

@@ -74,6 +74,12 @@ describe('RecordsArraySplitter', () => {
     expect(split('\uFEFF { "other": {"x": [1, "]"]}, "Records" : [ ] } \n')).toEqual([]);
   });
 
+  it('finds Records under a key written with escapes, as any JSON parser does', () => {
+    const records = split('{"Rec\\u006frds":[{"eventID":"a"}]}');
+
+    expect(records.map((record) => record.bytes.toString())).toEqual(['{"eventID":"a"}']);
+  });
+
   it.each([
     ['an empty file', '', 'the file is empty'],
     ['a digest body (no Records)', '{"awsAccountId":"111122223333","logFiles":[]}', 'no Records array'],
