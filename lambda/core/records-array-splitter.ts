@@ -65,6 +65,8 @@ const CAPTURED_FIELDS: ReadonlyMap<string, Capture> = new Map([
 ]);
 // After a backslash: " \\ / b f n r t u
 const ESCAPABLE = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74, 0x75]);
+const UNICODE_ESCAPE = 0x75;
+const UNICODE_ESCAPE_DIGITS = 4;
 
 /** Where the log is, outside any record. */
 enum State {
@@ -117,6 +119,10 @@ export function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
+function isHexDigit(byte: number): boolean {
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
+}
+
 function isTokenByte(byte: number): boolean {
   return (
     (byte >= 0x30 && byte <= 0x39) ||
@@ -154,6 +160,8 @@ export class RecordsArraySplitter {
   private chunkOffset = 0;
   private inString = false;
   private escaped = false;
+  /** Hex digits still due of a `\u` escape that the previous chunk cut. */
+  private hexDigitsDue = 0;
   private readonly nesting = new Uint8Array(MAX_NESTING);
   private readonly expect = new Uint8Array(MAX_NESTING + 1);
   private depth = 0;
@@ -355,11 +363,7 @@ export class RecordsArraySplitter {
     let depth = this.depth;
     let i = start;
     try {
-      if (this.escaped && this.inString) {
-        this.escaped = false;
-        this.checkEscape(chunk[i] as number, i);
-        i++;
-      }
+      if (this.inString) i = this.finishEscape(chunk, i);
       if (this.token.length > 0) {
         const end = this.tokenEnd(chunk, i);
         this.token += chunk.toString('latin1', i, end);
@@ -384,8 +388,7 @@ export class RecordsArraySplitter {
               this.escaped = true;
               return length;
             }
-            this.checkEscape(chunk[i + 1] as number, i + 1);
-            i += 2;
+            i = this.scanEscape(chunk, i + 1);
           } else {
             throw this.error(i, 'unescaped control character in a string (a missing quote?)');
           }
@@ -522,13 +525,8 @@ export class RecordsArraySplitter {
   }
 
   private scanString(chunk: Buffer, start: number): number {
-    let i = start;
+    let i = this.finishEscape(chunk, start);
     const length = chunk.length;
-    if (this.escaped) {
-      this.escaped = false;
-      this.checkEscape(chunk[i] as number, i);
-      i++;
-    }
     while (i < length) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
@@ -540,8 +538,7 @@ export class RecordsArraySplitter {
           this.escaped = true;
           return length;
         }
-        this.checkEscape(chunk[i + 1] as number, i + 1);
-        i += 2;
+        i = this.scanEscape(chunk, i + 1);
         continue;
       }
       if (byte < FIRST_PRINTABLE)
@@ -551,13 +548,52 @@ export class RecordsArraySplitter {
     return i;
   }
 
-  /** The byte after a backslash must make a JSON escape; the string's extent is known either way. */
-  private checkEscape(byte: number, i: number): void {
-    if (ESCAPABLE.has(byte) || this.grammarError) return;
-    const error = new LogFormatError(
-      `invalid escape '\\${String.fromCharCode(byte)}' in a string`,
-      this.chunkOffset + i,
-    );
+  /** At a chunk's start inside a string: the escape the previous chunk cut, if any, is checked. */
+  private finishEscape(chunk: Buffer, start: number): number {
+    if (this.escaped) {
+      this.escaped = false;
+      return this.scanEscape(chunk, start);
+    }
+    if (this.hexDigitsDue > 0) return this.scanHexDigits(chunk, start, this.hexDigitsDue);
+    return start;
+  }
+
+  /**
+   * Checks the escape whose letter is at `i` (after a backslash), and the four hex digits of a
+   * `\u` escape; returns the index after it. The string's extent is known either way.
+   */
+  private scanEscape(chunk: Buffer, i: number): number {
+    const byte = chunk[i] as number;
+    if (byte === UNICODE_ESCAPE) return this.scanHexDigits(chunk, i + 1, UNICODE_ESCAPE_DIGITS);
+    if (!ESCAPABLE.has(byte))
+      this.failEscape(i, `invalid escape '\\${String.fromCharCode(byte)}' in a string`);
+    return i + 1;
+  }
+
+  /** Checks `count` hex digits from `start`, as far as the chunk goes; a byte that is not one is left. */
+  private scanHexDigits(chunk: Buffer, start: number, count: number): number {
+    let i = start;
+    let due = count;
+    while (due > 0 && i < chunk.length) {
+      if (!isHexDigit(chunk[i] as number)) {
+        this.failEscape(
+          i,
+          `invalid escape '\\u' in a string (four hex digits expected, found ${describeByte(chunk[i] as number)})`,
+        );
+        due = 0;
+        break;
+      }
+      i++;
+      due--;
+    }
+    this.hexDigitsDue = due;
+    return i;
+  }
+
+  /** A bad escape marks the record; outside the Records array it fails the file. */
+  private failEscape(indexInChunk: number, message: string): void {
+    if (this.grammarError) return;
+    const error = this.error(indexInChunk, message);
     if (this.state !== State.ArrayValue) throw error;
     this.grammarError = error;
   }

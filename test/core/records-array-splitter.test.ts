@@ -92,6 +92,8 @@ describe('RecordsArraySplitter', () => {
     ['a trailing comma', '{"Records":[{"a":1},]}', 'expected a record'],
     ['data after the end', '{"Records":[]} {"Records":[]}', 'after the end of the log'],
     ['Records twice', '{"Records":[],"Records":[]}', 'Records appears twice'],
+    ['a bad \\u escape in a top-level key', '{"x\\u12":1,"Records":[]}', 'four hex digits expected'],
+    ['a bad \\u escape in a top-level value', '{"x":"\\u12","Records":[]}', 'four hex digits expected'],
   ])('rejects %s', (_name, text, message) => {
     const error = splitError(text);
 
@@ -108,6 +110,16 @@ describe('RecordsArraySplitter', () => {
     ['a trailing comma in an object', '{"eventID":"a",}', "unexpected '}'"],
     ['curly quotes', '{\u201ceventID\u201d:"a"}', 'unexpected byte 0xe2'],
     ['an invalid escape', '{"eventID":"a\\.b"}', "invalid escape '\\.'"],
+    [
+      'a \\u escape of two hex digits',
+      '{"eventID":"\\u12"}',
+      "invalid escape '\\u' in a string (four hex digits expected, found '\"')",
+    ],
+    [
+      'a \\u escape of a non-hex digit',
+      '{"eventID":"\\u00g0"}',
+      "invalid escape '\\u' in a string (four hex digits expected, found 'g')",
+    ],
     ['a key that is not a string', '{eventID:"a"}', "unexpected 'e'"],
   ])('marks a record with %s as not valid JSON and goes on with the next', (_name, bad, reason) => {
     const text = `{"Records":[{"eventID":"before"},${bad},{"eventID":"after"}]}`;
