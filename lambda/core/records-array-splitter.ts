@@ -43,7 +43,7 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const FIRST_PRINTABLE = 0x20;
-const UTF8_BOM_FIRST_BYTE = 0xef;
+const UTF8_BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const MAX_TOKEN_LENGTH = 64;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
@@ -158,6 +158,8 @@ export class RecordsArraySplitter {
   private state = State.RootStart;
   /** Absolute offset of the first byte of the current chunk. */
   private chunkOffset = 0;
+  /** Bytes of a UTF-8 byte-order mark read at the start of the file. */
+  private byteOrderMarkBytes = 0;
   private inString = false;
   private escaped = false;
   /** Hex digits still due of a `\u` escape that the previous chunk cut. */
@@ -261,16 +263,16 @@ export class RecordsArraySplitter {
         }
         continue;
       }
+      if (this.state === State.RootStart && this.isInByteOrderMark(i, byte)) {
+        i++;
+        continue;
+      }
       if (isWhitespace(byte)) {
         i++;
         continue;
       }
       switch (this.state) {
         case State.RootStart:
-          if (byte === UTF8_BOM_FIRST_BYTE && this.chunkOffset + i === 0) {
-            i += 3;
-            continue;
-          }
           if (byte !== OPEN_BRACE) throw this.error(i, `expected a JSON object, found ${describeByte(byte)}`);
           this.state = State.RootKeyOrEnd;
           break;
@@ -337,6 +339,17 @@ export class RecordsArraySplitter {
       this.keyParts.push(chunk.subarray(elementStart));
     }
     this.chunkOffset += length;
+  }
+
+  /** Whether the byte at `i` belongs to a byte-order mark the file starts with, which may span chunks. */
+  private isInByteOrderMark(i: number, byte: number): boolean {
+    const position = this.chunkOffset + i;
+    if (position !== this.byteOrderMarkBytes || position >= UTF8_BYTE_ORDER_MARK.length) return false;
+    if (position === 0 && byte !== UTF8_BYTE_ORDER_MARK[0]) return false;
+    if (byte !== UTF8_BYTE_ORDER_MARK[position])
+      throw this.error(i, `expected a JSON object, found an incomplete byte-order mark`);
+    this.byteOrderMarkBytes += 1;
+    return true;
   }
 
   private startValue(): void {

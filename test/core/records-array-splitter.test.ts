@@ -3,7 +3,7 @@ import { LogFormatError } from '../../lambda/core/errors';
 import { type RawRecord, RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
 import { readInvalidPersonalizeSeed, readSharedJsonl } from '../support/factories';
 
-function split(text: string, chunkSize = text.length): RawRecord[] {
+function split(text: string | Buffer, chunkSize = text.length): RawRecord[] {
   const splitter = new RecordsArraySplitter();
   const bytes = Buffer.from(text);
   const records: RawRecord[] = [];
@@ -72,6 +72,16 @@ describe('RecordsArraySplitter', () => {
 
   it('accepts an empty Records array, other top-level keys and a byte-order mark', () => {
     expect(split('\uFEFF { "other": {"x": [1, "]"]}, "Records" : [ ] } \n')).toEqual([]);
+  });
+
+  it.each([1, 2])('accepts a byte-order mark split over chunks of %i byte(s)', (chunkSize) => {
+    expect(split('\uFEFF{"Records":[{"eventID":"a"}]}', chunkSize)).toHaveLength(1);
+  });
+
+  it('rejects a file that starts with part of a byte-order mark', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbf]), Buffer.from(' {"Records":[]}')]);
+
+    expect(() => split(bytes)).toThrow(/incomplete byte-order mark at byte offset 1/);
   });
 
   it('finds Records under a key written with escapes, as any JSON parser does', () => {
