@@ -45,6 +45,8 @@ const CLOSE_BRACKET = 0x5d;
 const FIRST_PRINTABLE = 0x20;
 const UTF8_BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const MAX_TOKEN_LENGTH = 64;
+// A run of digits matters to the grammar by its first two only (a leading zero, at least one digit).
+const LONG_DIGIT_RUN = /([0-9]{2})[0-9]+/g;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
 const RECORDS_KEY = Buffer.from('Records');
@@ -167,7 +169,10 @@ export class RecordsArraySplitter {
   private readonly nesting = new Uint8Array(MAX_NESTING);
   private readonly expect = new Uint8Array(MAX_NESTING + 1);
   private depth = 0;
+  /** The bare word being read, its digit runs cut to two digits: as valid as the word, and short. */
   private token = '';
+  /** The word's first characters as written, for the message when it is not a JSON value. */
+  private tokenStart = '';
   private tokenOffset = 0;
   private grammarError: LogFormatError | undefined;
   private keyParts: Buffer[] = [];
@@ -379,7 +384,7 @@ export class RecordsArraySplitter {
       if (this.inString) i = this.finishEscape(chunk, i);
       if (this.token.length > 0) {
         const end = this.tokenEnd(chunk, i);
-        this.token += chunk.toString('latin1', i, end);
+        this.appendToken(chunk, i, end);
         if (end === length) return length;
         this.finishToken(depth);
         i = end;
@@ -490,7 +495,9 @@ export class RecordsArraySplitter {
             const end = this.tokenEnd(chunk, i);
             if (checking && !acceptsValue)
               this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
-            this.token = chunk.toString('latin1', i, end);
+            this.token = '';
+            this.tokenStart = '';
+            this.appendToken(chunk, i, end);
             this.tokenOffset = this.chunkOffset + i;
             if (end === length) return length;
             this.finishToken(depth);
@@ -510,16 +517,32 @@ export class RecordsArraySplitter {
     return end;
   }
 
+  /**
+   * Adds bytes of a bare word. A number may be of any length; its digit runs are cut, so that a
+   * word of any size (a gzip bomb of digits) takes a few bytes and is judged as written.
+   */
+  private appendToken(chunk: Buffer, start: number, end: number): void {
+    const text = chunk.toString('latin1', start, end);
+    if (this.token.length === 0 && text.length <= MAX_TOKEN_LENGTH) {
+      this.token = text;
+      this.tokenStart = text;
+      return;
+    }
+    if (this.tokenStart.length < MAX_TOKEN_LENGTH)
+      this.tokenStart += text.slice(0, MAX_TOKEN_LENGTH - this.tokenStart.length);
+    this.token += text;
+    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.replace(LONG_DIGIT_RUN, '$1');
+    // Still long once its digits are cut, it is neither a number nor a literal, and a prefix is as invalid.
+    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.slice(0, MAX_TOKEN_LENGTH + 1);
+  }
+
   /** A bare word (number, true, false, null) is complete; `depth` is where it stands. */
   private finishToken(depth: number): void {
     const token = this.token;
     this.token = '';
     if (this.grammarError) return;
     if (token.length > MAX_TOKEN_LENGTH || !SCALAR_TOKEN.test(token)) {
-      this.failGrammar(
-        this.tokenOffset - this.chunkOffset,
-        `'${token.slice(0, MAX_TOKEN_LENGTH)}' is not a JSON value`,
-      );
+      this.failGrammar(this.tokenOffset - this.chunkOffset, `'${this.tokenStart}' is not a JSON value`);
       return;
     }
     this.expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;

@@ -200,6 +200,15 @@ describe('payloads round-trip whatever their keys and numbers', () => {
     ]);
   });
 
+  it("stores a number of 100 digits, past DynamoDB's 38, as the text it was written in", async () => {
+    const record = HOSTILE_RECORDS.find((candidate) => candidate.name === 'a number of 100 digits');
+
+    const { items } = await ingest(logFileText([record?.text]));
+
+    expect(items[0]?.requestParameters).toEqual({ n: '7'.repeat(100) });
+    expect(items[0]?.changedPaths).toEqual(['/requestParameters/n']);
+  });
+
   it('keeps an empty key and a literal (empty) key apart', async () => {
     const record = HOSTILE_RECORDS.find((candidate) => candidate.name === 'an empty key beside (empty)');
 

@@ -84,6 +84,20 @@ describe('RecordsArraySplitter', () => {
     expect(() => split(bytes)).toThrow(/incomplete byte-order mark at byte offset 1/);
   });
 
+  it.each([
+    ['a 1,000-digit integer', '1'.repeat(1000)],
+    ['a fraction of 500 digits', `0.${'3'.repeat(500)}`],
+    ['an exponent of 100 digits', `1e${'0'.repeat(99)}7`],
+    ['all three', `-${'9'.repeat(200)}.${'1'.repeat(200)}E+${'2'.repeat(80)}`],
+  ])('accepts a number of any length, as JSON does: %s', (_name, number) => {
+    const text = `{"other":${number},"Records":[{"n":${number}},${number}]}`;
+
+    const records = split(text, 7);
+
+    expect(records.map((record) => record.syntaxError)).toEqual([undefined, undefined]);
+    expect(records[1]?.bytes.toString()).toBe(number);
+  });
+
   it('finds Records under a key written with escapes, as any JSON parser does', () => {
     const records = split('{"Rec\\u006frds":[{"eventID":"a"}]}');
 
@@ -117,6 +131,12 @@ describe('RecordsArraySplitter', () => {
     ['an elision', '{"eventID":"a", ...}', "unexpected '.'"],
     ['a bare word', '{"eventID":undefined}', "'undefined' is not a JSON value"],
     ['a leading zero', '{"n":012}', "'012' is not a JSON value"],
+    [
+      'a leading zero on a long number',
+      `{"n":0${'1'.repeat(100)}}`,
+      `'0${'1'.repeat(63)}' is not a JSON value`,
+    ],
+    ['a long bare word', `{"n":${'t'.repeat(100)}}`, `'${'t'.repeat(64)}' is not a JSON value`],
     ['a trailing comma in an object', '{"eventID":"a",}', "unexpected '}'"],
     ['curly quotes', '{\u201ceventID\u201d:"a"}', 'unexpected byte 0xe2'],
     ['an invalid escape', '{"eventID":"a\\.b"}', "invalid escape '\\.'"],

@@ -134,8 +134,9 @@ export function writeLogDocument(
   return `${layout.byteOrderMark ? '\uFEFF' : ''}${whitespace(choices)}${writeJson({ members }, choices)}${whitespace(choices)}`;
 }
 
+// `size: 'max'`: lengths spread up to the maximum, past what a double or DynamoDB holds.
 const digits = (minLength: number, maxLength: number) =>
-  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength, maxLength });
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength, maxLength, size: 'max' });
 
 /** Number texts a double, or DynamoDB, may not hold, written as JSON allows. */
 export const NOTABLE_NUMBER_TEXTS = [
@@ -163,6 +164,9 @@ export const NOTABLE_NUMBER_TEXTS = [
   '100000000000000000000000000000000000000000000',
   '0.00000000000000000000000000000000000000000001',
   '1E-00005',
+  '1'.repeat(100),
+  `0.${'0'.repeat(80)}1`,
+  `1e${'0'.repeat(70)}5`,
 ];
 
 /** Any JSON number text: big integers, long decimals, exponents, as well as doubles as written. */
@@ -179,9 +183,9 @@ export const numberText: fc.Arbitrary<string> = fc.oneof(
         fc.boolean(),
         fc.oneof(
           fc.constant('0'),
-          fc.tuple(fc.constantFrom(...'123456789'), digits(0, 45)).map(([first, rest]) => first + rest),
+          fc.tuple(fc.constantFrom(...'123456789'), digits(0, 60)).map(([first, rest]) => first + rest),
         ),
-        fc.option(digits(1, 45), { nil: '' }),
+        fc.option(digits(1, 60), { nil: '' }),
         fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 4)), {
           nil: undefined,
         }),
