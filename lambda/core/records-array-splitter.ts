@@ -50,6 +50,8 @@ const LONG_DIGIT_RUN = /([0-9]{2})[0-9]+/g;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
 const RECORDS_KEY = Buffer.from('Records');
+// `Records` with every character escaped (`\u0052...`): a longer top-level key is another one.
+const MAX_RECORDS_KEY_BYTES = RECORDS_KEY.length * 6;
 // Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
 const MAX_CAPTURED_BYTES = 2048;
 
@@ -175,7 +177,9 @@ export class RecordsArraySplitter {
   private tokenStart = '';
   private tokenOffset = 0;
   private grammarError: LogFormatError | undefined;
+  /** The top-level key being read, while it may still be `Records`. */
   private keyParts: Buffer[] = [];
+  private keyBytes = 0;
   private sawRecords = false;
   private elementParts: Buffer[] = [];
   private elementLength = 0;
@@ -262,7 +266,7 @@ export class RecordsArraySplitter {
       if (this.state === State.RootKeyString) {
         i = this.scanString(chunk, i);
         if (!this.inString) {
-          this.keyParts.push(chunk.subarray(elementStart, i - 1));
+          this.keepKeyPart(chunk.subarray(elementStart, i - 1));
           elementStart = -1;
           this.state = State.RootColon;
         }
@@ -290,6 +294,7 @@ export class RecordsArraySplitter {
           if (byte !== QUOTE) throw this.error(i, `expected a key, found ${describeByte(byte)}`);
           this.inString = true;
           this.keyParts = [];
+          this.keyBytes = 0;
           elementStart = i + 1;
           this.state = State.RootKeyString;
           break;
@@ -298,7 +303,7 @@ export class RecordsArraySplitter {
           this.state = State.RootValue;
           break;
         case State.RootValue:
-          if (!isRecordsKey(Buffer.concat(this.keyParts))) {
+          if (this.keyBytes > MAX_RECORDS_KEY_BYTES || !isRecordsKey(Buffer.concat(this.keyParts))) {
             this.startValue();
             this.state = State.RootSkipValue;
             continue;
@@ -341,7 +346,7 @@ export class RecordsArraySplitter {
     if (elementStart >= 0 && this.state === State.ArrayValue) {
       this.keepElementPart(chunk.subarray(elementStart));
     } else if (elementStart >= 0 && this.state === State.RootKeyString) {
-      this.keyParts.push(chunk.subarray(elementStart));
+      this.keepKeyPart(chunk.subarray(elementStart));
     }
     this.chunkOffset += length;
   }
@@ -632,6 +637,13 @@ export class RecordsArraySplitter {
     const error = this.error(indexInChunk, message);
     if (this.state !== State.ArrayValue) throw error;
     this.grammarError = error;
+  }
+
+  /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */
+  private keepKeyPart(part: Buffer): void {
+    this.keyBytes += part.length;
+    if (this.keyBytes > MAX_RECORDS_KEY_BYTES) this.keyParts = [];
+    else this.keyParts.push(part);
   }
 
   /** Once a record is past the limit its bytes are let go; only its length is counted on. */

@@ -243,6 +243,7 @@ const BAD_INPUTS: readonly BadInput[] = [
         ' ',
         '"}]}',
       ],
+      ['a top-level key', '{"', 'k', '":1,"Records":[]}'],
       ['a number in a record', '{"Records":[{"eventSource":"sagemaker.amazonaws.com","n":1', '0', '}]}'],
     ] as const
   ).map(
