@@ -20,6 +20,9 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024 ** 3;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 // Larger output chunks than zlib's 16 KiB default: fewer hand-offs between the thread pool and the reader.
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
+// The splitter is handed at most this much at once: the records of one push are held together, and
+// a 256 KiB chunk of tiny records that are not JSON, each with its error, would take tens of MB.
+const SPLIT_SLICE_BYTES = 64 * 1024;
 
 async function* withHead(
   head: readonly Uint8Array[],
@@ -101,8 +104,10 @@ export async function* readLogRecords(
         maxBytes,
       );
     }
-    yield* splitter.push(chunk);
-    if (splitter.failure) throw splitter.failure;
+    for (let start = 0; start < chunk.length; start += SPLIT_SLICE_BYTES) {
+      yield* splitter.push(chunk.subarray(start, start + SPLIT_SLICE_BYTES));
+      if (splitter.failure) throw splitter.failure;
+    }
   }
   splitter.end();
 }
