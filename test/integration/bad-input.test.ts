@@ -205,7 +205,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     expected: { status: 'failed', detail: /^the file is empty at byte offset 0$/ },
   },
   {
-    name: 'skips a zero-byte object as empty without reading it',
+    name: 'skips a zero-byte object as empty, reading nothing from its body',
     body: () => Buffer.alloc(0),
     expected: { status: 'skipped', reason: 'empty' },
   },
