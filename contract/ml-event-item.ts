@@ -54,8 +54,10 @@ export interface MlEventItem {
   /**
    * JSON Pointers (RFC 6901) of the values stored other than as logged: a value DynamoDB cannot
    * hold (a number out of its range or past 38 digits, `-0`, a map with an empty key, nesting past
-   * 32 levels, a string that is not well-formed Unicode) is stored as its JSON text; a field too
-   * large for the item keeps its start. Absent when everything is as logged.
+   * 32 levels, a string that is not well-formed Unicode) is stored as its JSON text, or within the
+   * JSON text of the map holding it when its path is over 256 bytes, or of the whole payload when
+   * the payload has more than 12 such values; a field too large for the item keeps its start.
+   * Every path is listed, whole. Absent when everything is as logged.
    */
   readonly changedPaths?: readonly string[];
   /** `s3://bucket/key` of the log file the event came from. */

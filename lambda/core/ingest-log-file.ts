@@ -76,7 +76,9 @@ export async function ingestLogFile(
   sink: EventSink,
 ): Promise<LogReadSummary> {
   const tally = new LogReadTally();
-  const invalidJson: LogFormatError[] = [];
+  // Counted, and only the first kept: a file may hold millions of records that are not JSON.
+  let invalidJsonRecords = 0;
+  let firstInvalid: LogFormatError | undefined;
   let droppedRecords = 0;
   const fail = (detail: string, cause: unknown): never => {
     throw new LogFileError(source.logFile, detail, { cause, summary: tally.summary() });
@@ -114,7 +116,8 @@ export async function ingestLogFile(
         if (raw.syntaxError) throw raw.syntaxError;
         record = parseRecord(raw);
       } catch (error) {
-        invalidJson.push(error as LogFormatError);
+        invalidJsonRecords += 1;
+        firstInvalid ??= error as LogFormatError;
         tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: (error as Error).message });
         continue;
       }
@@ -142,7 +145,6 @@ export async function ingestLogFile(
     fail(cause instanceof LogFormatError ? cause.message : (cause as Error).message, cause);
   }
   const summary = tally.summary();
-  const [firstInvalid] = invalidJson;
   const [firstMalformed] = summary.malformed;
   if (firstMalformed && tally.allMalformed && droppedRecords === 0 && !firstInvalid) {
     fail(
@@ -152,7 +154,7 @@ export async function ingestLogFile(
   }
   if (firstInvalid) {
     fail(
-      `${invalidJson.length} record(s) are not valid JSON; the others were ingested. First: ${firstInvalid.message}`,
+      `${invalidJsonRecords} record(s) are not valid JSON; the others were ingested. First: ${firstInvalid.message}`,
       firstInvalid,
     );
   }

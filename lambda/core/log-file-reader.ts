@@ -20,17 +20,21 @@ export const DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024 ** 3;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 // Larger output chunks than zlib's 16 KiB default: fewer hand-offs between the thread pool and the reader.
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
+// The splitter is handed at most this much at once: the records of one push are held together, and
+// a 256 KiB chunk of tiny records that are not JSON, each with its error, would take tens of MB.
+const SPLIT_SLICE_BYTES = 64 * 1024;
 
-async function* withFirstChunk(
-  first: Uint8Array,
+async function* withHead(
+  head: readonly Uint8Array[],
   rest: AsyncIterator<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
-  yield first;
+  yield* head;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-function isGzip(chunk: Uint8Array): boolean {
-  return chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1];
+function isGzip(head: readonly Uint8Array[]): boolean {
+  const start = Buffer.concat(head.map((chunk) => chunk.subarray(0, GZIP_MAGIC.length)));
+  return start[0] === GZIP_MAGIC[0] && start[1] === GZIP_MAGIC[1];
 }
 
 /**
@@ -39,10 +43,18 @@ function isGzip(chunk: Uint8Array): boolean {
  */
 async function* decompressedChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const iterator = body[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const chunks = withFirstChunk(first.value, iterator);
-  if (!isGzip(first.value)) {
+  // A stream may hand over the magic number split, or after an empty chunk: read until it is whole.
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  while (headBytes < GZIP_MAGIC.length) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  if (headBytes === 0) return;
+  const chunks = withHead(head, iterator);
+  if (!isGzip(head)) {
     for await (const chunk of chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     return;
   }
@@ -92,8 +104,10 @@ export async function* readLogRecords(
         maxBytes,
       );
     }
-    yield* splitter.push(chunk);
-    if (splitter.failure) throw splitter.failure;
+    for (let start = 0; start < chunk.length; start += SPLIT_SLICE_BYTES) {
+      yield* splitter.push(chunk.subarray(start, start + SPLIT_SLICE_BYTES));
+      if (splitter.failure) throw splitter.failure;
+    }
   }
   splitter.end();
 }

@@ -1,9 +1,4 @@
-import {
-  MAX_PARTITION_KEY_BYTES,
-  MAX_SORT_KEY_BYTES,
-  toKeyValue,
-  truncateUtf8,
-} from '../../contract/key-values';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import {
   asBoolean,
@@ -47,9 +42,6 @@ export const MAX_TEXT_BYTES = 2048;
 export const MAX_ERROR_MESSAGE_BYTES = 16 * 1024;
 /** Cap of the resources list, in bytes of its ARNs. */
 const MAX_RESOURCES_BYTES = 32 * 1024;
-/** Paths listed in changedPaths, and the cap of each. */
-const MAX_CHANGED_PATHS = 32;
-const MAX_CHANGED_PATH_BYTES = 256;
 /**
  * What an item may take, in bytes as DynamoDB counts them: its 400 KB limit less room for
  * changedPaths. Payloads get what the other attributes leave, up to MAX_PAYLOAD_BYTES each.
@@ -217,10 +209,14 @@ function storableTexts(
   return stored;
 }
 
+/**
+ * Every changed path is listed, none cut: one per text attribute at most, and each payload's are
+ * bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
+ * room MAX_ITEM_BYTES leaves.
+ */
 function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
   if (changed.length === 0) return {};
-  const paths = [...new Set(changed)].slice(0, MAX_CHANGED_PATHS);
-  return { changedPaths: paths.map((path) => truncateUtf8(path, MAX_CHANGED_PATH_BYTES)) };
+  return { changedPaths: [...new Set(changed)] };
 }
 
 /**

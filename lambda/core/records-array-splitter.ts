@@ -43,11 +43,15 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const FIRST_PRINTABLE = 0x20;
-const UTF8_BOM_FIRST_BYTE = 0xef;
+const UTF8_BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const MAX_TOKEN_LENGTH = 64;
+// A run of digits matters to the grammar by its first two only (a leading zero, at least one digit).
+const LONG_DIGIT_RUN = /([0-9]{2})[0-9]+/g;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
 const RECORDS_KEY = Buffer.from('Records');
+// `Records` with every character escaped (`\u0052...`): a longer top-level key is another one.
+const MAX_RECORDS_KEY_BYTES = RECORDS_KEY.length * 6;
 // Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
 const MAX_CAPTURED_BYTES = 2048;
 
@@ -65,6 +69,8 @@ const CAPTURED_FIELDS: ReadonlyMap<string, Capture> = new Map([
 ]);
 // After a backslash: " \\ / b f n r t u
 const ESCAPABLE = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74, 0x75]);
+const UNICODE_ESCAPE = 0x75;
+const UNICODE_ESCAPE_DIGITS = 4;
 
 /** Where the log is, outside any record. */
 enum State {
@@ -106,9 +112,19 @@ function decodeJsonString(content: Buffer, escaped: boolean): string | undefined
   }
 }
 
+/** Whether a top-level key's content bytes are `Records`, however escaped (`"Rec\u006frds"`). */
+function isRecordsKey(content: Buffer): boolean {
+  if (content.equals(RECORDS_KEY)) return true;
+  return content.includes(BACKSLASH) && decodeJsonString(content, true) === 'Records';
+}
+
 /** Whether a byte is JSON whitespace. */
 export function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function isHexDigit(byte: number): boolean {
+  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
 }
 
 function isTokenByte(byte: number): boolean {
@@ -146,15 +162,24 @@ export class RecordsArraySplitter {
   private state = State.RootStart;
   /** Absolute offset of the first byte of the current chunk. */
   private chunkOffset = 0;
+  /** Bytes of a UTF-8 byte-order mark read at the start of the file. */
+  private byteOrderMarkBytes = 0;
   private inString = false;
   private escaped = false;
+  /** Hex digits still due of a `\u` escape that the previous chunk cut. */
+  private hexDigitsDue = 0;
   private readonly nesting = new Uint8Array(MAX_NESTING);
   private readonly expect = new Uint8Array(MAX_NESTING + 1);
   private depth = 0;
+  /** The bare word being read, its digit runs cut to two digits: as valid as the word, and short. */
   private token = '';
+  /** The word's first characters as written, for the message when it is not a JSON value. */
+  private tokenStart = '';
   private tokenOffset = 0;
   private grammarError: LogFormatError | undefined;
+  /** The top-level key being read, while it may still be `Records`. */
   private keyParts: Buffer[] = [];
+  private keyBytes = 0;
   private sawRecords = false;
   private elementParts: Buffer[] = [];
   private elementLength = 0;
@@ -241,10 +266,14 @@ export class RecordsArraySplitter {
       if (this.state === State.RootKeyString) {
         i = this.scanString(chunk, i);
         if (!this.inString) {
-          this.keyParts.push(chunk.subarray(elementStart, i - 1));
+          this.keepKeyPart(chunk.subarray(elementStart, i - 1));
           elementStart = -1;
           this.state = State.RootColon;
         }
+        continue;
+      }
+      if (this.state === State.RootStart && this.isInByteOrderMark(i, byte)) {
+        i++;
         continue;
       }
       if (isWhitespace(byte)) {
@@ -253,10 +282,6 @@ export class RecordsArraySplitter {
       }
       switch (this.state) {
         case State.RootStart:
-          if (byte === UTF8_BOM_FIRST_BYTE && this.chunkOffset + i === 0) {
-            i += 3;
-            continue;
-          }
           if (byte !== OPEN_BRACE) throw this.error(i, `expected a JSON object, found ${describeByte(byte)}`);
           this.state = State.RootKeyOrEnd;
           break;
@@ -269,6 +294,7 @@ export class RecordsArraySplitter {
           if (byte !== QUOTE) throw this.error(i, `expected a key, found ${describeByte(byte)}`);
           this.inString = true;
           this.keyParts = [];
+          this.keyBytes = 0;
           elementStart = i + 1;
           this.state = State.RootKeyString;
           break;
@@ -277,7 +303,7 @@ export class RecordsArraySplitter {
           this.state = State.RootValue;
           break;
         case State.RootValue:
-          if (!Buffer.concat(this.keyParts).equals(RECORDS_KEY)) {
+          if (this.keyBytes > MAX_RECORDS_KEY_BYTES || !isRecordsKey(Buffer.concat(this.keyParts))) {
             this.startValue();
             this.state = State.RootSkipValue;
             continue;
@@ -320,9 +346,20 @@ export class RecordsArraySplitter {
     if (elementStart >= 0 && this.state === State.ArrayValue) {
       this.keepElementPart(chunk.subarray(elementStart));
     } else if (elementStart >= 0 && this.state === State.RootKeyString) {
-      this.keyParts.push(chunk.subarray(elementStart));
+      this.keepKeyPart(chunk.subarray(elementStart));
     }
     this.chunkOffset += length;
+  }
+
+  /** Whether the byte at `i` belongs to a byte-order mark the file starts with, which may span chunks. */
+  private isInByteOrderMark(i: number, byte: number): boolean {
+    const position = this.chunkOffset + i;
+    if (position !== this.byteOrderMarkBytes || position >= UTF8_BYTE_ORDER_MARK.length) return false;
+    if (position === 0 && byte !== UTF8_BYTE_ORDER_MARK[0]) return false;
+    if (byte !== UTF8_BYTE_ORDER_MARK[position])
+      throw this.error(i, `expected a JSON object, found an incomplete byte-order mark`);
+    this.byteOrderMarkBytes += 1;
+    return true;
   }
 
   private startValue(): void {
@@ -349,14 +386,10 @@ export class RecordsArraySplitter {
     let depth = this.depth;
     let i = start;
     try {
-      if (this.escaped && this.inString) {
-        this.escaped = false;
-        this.checkEscape(chunk[i] as number, i);
-        i++;
-      }
+      if (this.inString) i = this.finishEscape(chunk, i);
       if (this.token.length > 0) {
         const end = this.tokenEnd(chunk, i);
-        this.token += chunk.toString('latin1', i, end);
+        this.appendToken(chunk, i, end);
         if (end === length) return length;
         this.finishToken(depth);
         i = end;
@@ -378,8 +411,7 @@ export class RecordsArraySplitter {
               this.escaped = true;
               return length;
             }
-            this.checkEscape(chunk[i + 1] as number, i + 1);
-            i += 2;
+            i = this.scanEscape(chunk, i + 1);
           } else {
             throw this.error(i, 'unescaped control character in a string (a missing quote?)');
           }
@@ -468,7 +500,9 @@ export class RecordsArraySplitter {
             const end = this.tokenEnd(chunk, i);
             if (checking && !acceptsValue)
               this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
-            this.token = chunk.toString('latin1', i, end);
+            this.token = '';
+            this.tokenStart = '';
+            this.appendToken(chunk, i, end);
             this.tokenOffset = this.chunkOffset + i;
             if (end === length) return length;
             this.finishToken(depth);
@@ -488,16 +522,32 @@ export class RecordsArraySplitter {
     return end;
   }
 
+  /**
+   * Adds bytes of a bare word. A number may be of any length; its digit runs are cut, so that a
+   * word of any size (a gzip bomb of digits) takes a few bytes and is judged as written.
+   */
+  private appendToken(chunk: Buffer, start: number, end: number): void {
+    const text = chunk.toString('latin1', start, end);
+    if (this.token.length === 0 && text.length <= MAX_TOKEN_LENGTH) {
+      this.token = text;
+      this.tokenStart = text;
+      return;
+    }
+    if (this.tokenStart.length < MAX_TOKEN_LENGTH)
+      this.tokenStart += text.slice(0, MAX_TOKEN_LENGTH - this.tokenStart.length);
+    this.token += text;
+    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.replace(LONG_DIGIT_RUN, '$1');
+    // Still long once its digits are cut, it is neither a number nor a literal, and a prefix is as invalid.
+    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.slice(0, MAX_TOKEN_LENGTH + 1);
+  }
+
   /** A bare word (number, true, false, null) is complete; `depth` is where it stands. */
   private finishToken(depth: number): void {
     const token = this.token;
     this.token = '';
     if (this.grammarError) return;
     if (token.length > MAX_TOKEN_LENGTH || !SCALAR_TOKEN.test(token)) {
-      this.failGrammar(
-        this.tokenOffset - this.chunkOffset,
-        `'${token.slice(0, MAX_TOKEN_LENGTH)}' is not a JSON value`,
-      );
+      this.failGrammar(this.tokenOffset - this.chunkOffset, `'${this.tokenStart}' is not a JSON value`);
       return;
     }
     this.expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
@@ -516,13 +566,8 @@ export class RecordsArraySplitter {
   }
 
   private scanString(chunk: Buffer, start: number): number {
-    let i = start;
+    let i = this.finishEscape(chunk, start);
     const length = chunk.length;
-    if (this.escaped) {
-      this.escaped = false;
-      this.checkEscape(chunk[i] as number, i);
-      i++;
-    }
     while (i < length) {
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
@@ -534,8 +579,7 @@ export class RecordsArraySplitter {
           this.escaped = true;
           return length;
         }
-        this.checkEscape(chunk[i + 1] as number, i + 1);
-        i += 2;
+        i = this.scanEscape(chunk, i + 1);
         continue;
       }
       if (byte < FIRST_PRINTABLE)
@@ -545,15 +589,61 @@ export class RecordsArraySplitter {
     return i;
   }
 
-  /** The byte after a backslash must make a JSON escape; the string's extent is known either way. */
-  private checkEscape(byte: number, i: number): void {
-    if (ESCAPABLE.has(byte) || this.grammarError) return;
-    const error = new LogFormatError(
-      `invalid escape '\\${String.fromCharCode(byte)}' in a string`,
-      this.chunkOffset + i,
-    );
+  /** At a chunk's start inside a string: the escape the previous chunk cut, if any, is checked. */
+  private finishEscape(chunk: Buffer, start: number): number {
+    if (this.escaped) {
+      this.escaped = false;
+      return this.scanEscape(chunk, start);
+    }
+    if (this.hexDigitsDue > 0) return this.scanHexDigits(chunk, start, this.hexDigitsDue);
+    return start;
+  }
+
+  /**
+   * Checks the escape whose letter is at `i` (after a backslash), and the four hex digits of a
+   * `\u` escape; returns the index after it. The string's extent is known either way.
+   */
+  private scanEscape(chunk: Buffer, i: number): number {
+    const byte = chunk[i] as number;
+    if (byte === UNICODE_ESCAPE) return this.scanHexDigits(chunk, i + 1, UNICODE_ESCAPE_DIGITS);
+    if (!ESCAPABLE.has(byte))
+      this.failEscape(i, `invalid escape '\\${String.fromCharCode(byte)}' in a string`);
+    return i + 1;
+  }
+
+  /** Checks `count` hex digits from `start`, as far as the chunk goes; a byte that is not one is left. */
+  private scanHexDigits(chunk: Buffer, start: number, count: number): number {
+    let i = start;
+    let due = count;
+    while (due > 0 && i < chunk.length) {
+      if (!isHexDigit(chunk[i] as number)) {
+        this.failEscape(
+          i,
+          `invalid escape '\\u' in a string (four hex digits expected, found ${describeByte(chunk[i] as number)})`,
+        );
+        due = 0;
+        break;
+      }
+      i++;
+      due--;
+    }
+    this.hexDigitsDue = due;
+    return i;
+  }
+
+  /** A bad escape marks the record; outside the Records array it fails the file. */
+  private failEscape(indexInChunk: number, message: string): void {
+    if (this.grammarError) return;
+    const error = this.error(indexInChunk, message);
     if (this.state !== State.ArrayValue) throw error;
     this.grammarError = error;
+  }
+
+  /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */
+  private keepKeyPart(part: Buffer): void {
+    this.keyBytes += part.length;
+    if (this.keyBytes > MAX_RECORDS_KEY_BYTES) this.keyParts = [];
+    else this.keyParts.push(part);
   }
 
   /** Once a record is past the limit its bytes are let go; only its length is counted on. */

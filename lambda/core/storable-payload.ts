@@ -11,6 +11,16 @@ import { decimalShape, ExactNumber, toJsonText } from './record-json';
 
 /** Cap for each of requestParameters and responseElements, in bytes as DynamoDB counts them. */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/**
+ * Paths a payload may add to changedPaths; a payload with more values to change is stored whole as
+ * its JSON text (one path), so that every changed value is listed and none is taken as logged.
+ */
+export const MAX_PAYLOAD_CHANGED_PATHS = 12;
+/**
+ * Longest JSON Pointer listed, in bytes: a value to change under a longer path is stored within
+ * the JSON text of the deepest map or list whose path fits, so that every listed path points at it.
+ */
+export const MAX_CHANGED_PATH_BYTES = 256;
 
 // DynamoDB refuses documents nested deeper than 32 levels; the item itself is the first.
 const MAX_STORED_DEPTH = 30;
@@ -68,12 +78,24 @@ export function toStorableValue(value: unknown, depth: number, path: string, cha
     return isStorableNumber(value.text) ? value : asJsonText(value, path, changed);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_STORED_DEPTH) return asJsonText(value, path, changed);
+  if (!Array.isArray(value) && !hasOnlyStorableKeys(value)) return asJsonText(value, path, changed);
+  const changedBefore = changed.length;
+  const copy = toStorableChildren(value, depth, path, changed);
+  for (let index = changedBefore; index < changed.length; index++) {
+    if (Buffer.byteLength(changed[index] as string) > MAX_CHANGED_PATH_BYTES) {
+      changed.length = changedBefore;
+      return asJsonText(value, path, changed);
+    }
+  }
+  return copy;
+}
+
+function toStorableChildren(value: object, depth: number, path: string, changed: ChangedPaths): unknown {
   if (Array.isArray(value)) {
     return value.map((element, index) =>
       toStorableValue(element, depth + 1, childPath(path, index), changed),
     );
   }
-  if (!hasOnlyStorableKeys(value)) return asJsonText(value, path, changed);
   const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value)) {
     copy[key] = toStorableValue(
@@ -121,8 +143,9 @@ export function storedItemSize(item: object): number {
 }
 
 /**
- * A request or response payload as DynamoDB can store it (see {@link toStorableValue}); a payload
- * over `maxBytes` becomes its JSON text cut to `maxBytes`, flagged as truncated, its path changed.
+ * A request or response payload as DynamoDB can store it (see {@link toStorableValue}). A payload
+ * with more than {@link MAX_PAYLOAD_CHANGED_PATHS} values to change becomes its JSON text, its path
+ * changed; one over `maxBytes` becomes its JSON text cut to `maxBytes`, flagged as truncated.
  */
 export function toStorablePayload(
   value: unknown,
@@ -132,12 +155,14 @@ export function toStorablePayload(
 ): StorablePayload {
   const inner: ChangedPaths = [];
   const stored = toStorableValue(value, 1, path, inner);
-  if (storedSize(stored) <= maxBytes) {
+  if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && storedSize(stored) <= maxBytes) {
     changed.push(...inner);
     return { value: stored, truncated: false };
   }
   changed.push(path);
-  return { value: truncateUtf8(toJsonText(value), maxBytes), truncated: true };
+  const text = toJsonText(value);
+  if (Buffer.byteLength(text) <= maxBytes) return { value: text, truncated: false };
+  return { value: truncateUtf8(text, maxBytes), truncated: true };
 }
 
 /**

@@ -8,6 +8,7 @@ import { MAX_ITEM_BYTES } from '../../lambda/core/ml-event';
 import { ExactNumber } from '../../lambda/core/record-json';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { storedItemSize } from '../../lambda/core/storable-payload';
+import { decodeExactJson, ExactDecimal, findDifference } from '../support/exact-json';
 import { chunked, logFileText, makeRecord } from '../support/factories';
 import { HOSTILE_RECORDS } from '../support/hostile-records';
 
@@ -199,6 +200,15 @@ describe('payloads round-trip whatever their keys and numbers', () => {
     ]);
   });
 
+  it("stores a number of 100 digits, past DynamoDB's 38, as the text it was written in", async () => {
+    const record = HOSTILE_RECORDS.find((candidate) => candidate.name === 'a number of 100 digits');
+
+    const { items } = await ingest(logFileText([record?.text]));
+
+    expect(items[0]?.requestParameters).toEqual({ n: '7'.repeat(100) });
+    expect(items[0]?.changedPaths).toEqual(['/requestParameters/n']);
+  });
+
   it('keeps an empty key and a literal (empty) key apart', async () => {
     const record = HOSTILE_RECORDS.find((candidate) => candidate.name === 'an empty key beside (empty)');
 
@@ -207,6 +217,36 @@ describe('payloads round-trip whatever their keys and numbers', () => {
     const parameters = items[0]?.requestParameters as Record<string, unknown>;
     expect(JSON.parse(parameters.labels as string)).toEqual({ '': 'a', '(empty)': 'b' });
     expect(items[0]?.changedPaths).toEqual(['/requestParameters/labels']);
+  });
+
+  it('stores a payload with more values to change than changedPaths lists as its JSON text, every value exact', async () => {
+    const record = HOSTILE_RECORDS.find(
+      (candidate) => candidate.name === 'more values to change than changedPaths lists',
+    );
+
+    const { items } = await ingest(logFileText([record?.text]));
+
+    const stored = items[0]?.requestParameters as string;
+    const expected = Object.fromEntries(
+      Array.from({ length: 40 }, (_, index) => [`n${index}`, new ExactDecimal('-0')]),
+    );
+    expect(findDifference(decodeExactJson(stored), expected)).toBeUndefined();
+    expect(items[0]?.changedPaths).toEqual(['/requestParameters']);
+  });
+
+  it('stores as JSON text the deepest map whose path fits changedPaths when a value under a long key must change', async () => {
+    const record = HOSTILE_RECORDS.find((candidate) => candidate.name === 'a -0 under a key of 300 bytes');
+
+    const { items } = await ingest(logFileText([record?.text]));
+
+    const parameters = items[0]?.requestParameters as Record<string, unknown>;
+    expect(
+      findDifference(decodeExactJson(parameters.tags as string), {
+        ['k'.repeat(300)]: new ExactDecimal('-0'),
+        team: 'ml',
+      }),
+    ).toBeUndefined();
+    expect(items[0]?.changedPaths).toEqual(['/requestParameters/tags']);
   });
 
   it('stores a string that is not well-formed Unicode as its JSON text', async () => {

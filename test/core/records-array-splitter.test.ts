@@ -8,7 +8,7 @@ import {
   readSharedJsonl,
 } from '../support/factories';
 
-function split(text: string, chunkSize = text.length): RawRecord[] {
+function split(text: string | Buffer, chunkSize = text.length): RawRecord[] {
   const splitter = new RecordsArraySplitter();
   const bytes = Buffer.from(text);
   const records: RawRecord[] = [];
@@ -87,6 +87,36 @@ describe('RecordsArraySplitter', () => {
     expect(split('\uFEFF { "other": {"x": [1, "]"]}, "Records" : [ ] } \n')).toEqual([]);
   });
 
+  it.each([1, 2])('accepts a byte-order mark split over chunks of %i byte(s)', (chunkSize) => {
+    expect(split('\uFEFF{"Records":[{"eventID":"a"}]}', chunkSize)).toHaveLength(1);
+  });
+
+  it('rejects a file that starts with part of a byte-order mark', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbf]), Buffer.from(' {"Records":[]}')]);
+
+    expect(() => split(bytes)).toThrow(/incomplete byte-order mark at byte offset 1/);
+  });
+
+  it.each([
+    ['a 1,000-digit integer', '1'.repeat(1000)],
+    ['a fraction of 500 digits', `0.${'3'.repeat(500)}`],
+    ['an exponent of 100 digits', `1e${'0'.repeat(99)}7`],
+    ['all three', `-${'9'.repeat(200)}.${'1'.repeat(200)}E+${'2'.repeat(80)}`],
+  ])('accepts a number of any length, as JSON does: %s', (_name, number) => {
+    const text = `{"other":${number},"Records":[{"n":${number}},${number}]}`;
+
+    const records = split(text, 7);
+
+    expect(records.map((record) => record.syntaxError)).toEqual([undefined, undefined]);
+    expect(records[1]?.bytes.toString()).toBe(number);
+  });
+
+  it('finds Records under a key written with escapes, as any JSON parser does', () => {
+    const records = split('{"Rec\\u006frds":[{"eventID":"a"}]}');
+
+    expect(records.map((record) => record.bytes.toString())).toEqual(['{"eventID":"a"}']);
+  });
+
   it.each([
     ['an empty file', '', 'the file is empty'],
     ['a digest body (no Records)', '{"awsAccountId":"111122223333","logFiles":[]}', 'no Records array'],
@@ -99,6 +129,8 @@ describe('RecordsArraySplitter', () => {
     ['a trailing comma', '{"Records":[{"a":1},]}', 'expected a record'],
     ['data after the end', '{"Records":[]} {"Records":[]}', 'after the end of the log'],
     ['Records twice', '{"Records":[],"Records":[]}', 'Records appears twice'],
+    ['a bad \\u escape in a top-level key', '{"x\\u12":1,"Records":[]}', 'four hex digits expected'],
+    ['a bad \\u escape in a top-level value', '{"x":"\\u12","Records":[]}', 'four hex digits expected'],
   ])('rejects %s', (_name, text, message) => {
     const error = splitError(text);
 
@@ -112,9 +144,25 @@ describe('RecordsArraySplitter', () => {
     ['an elision', '{"eventID":"a", ...}', "unexpected '.'"],
     ['a bare word', '{"eventID":undefined}', "'undefined' is not a JSON value"],
     ['a leading zero', '{"n":012}', "'012' is not a JSON value"],
+    [
+      'a leading zero on a long number',
+      `{"n":0${'1'.repeat(100)}}`,
+      `'0${'1'.repeat(63)}' is not a JSON value`,
+    ],
+    ['a long bare word', `{"n":${'t'.repeat(100)}}`, `'${'t'.repeat(64)}' is not a JSON value`],
     ['a trailing comma in an object', '{"eventID":"a",}', "unexpected '}'"],
     ['curly quotes', '{\u201ceventID\u201d:"a"}', 'unexpected byte 0xe2'],
     ['an invalid escape', '{"eventID":"a\\.b"}', "invalid escape '\\.'"],
+    [
+      'a \\u escape of two hex digits',
+      '{"eventID":"\\u12"}',
+      "invalid escape '\\u' in a string (four hex digits expected, found '\"')",
+    ],
+    [
+      'a \\u escape of a non-hex digit',
+      '{"eventID":"\\u00g0"}',
+      "invalid escape '\\u' in a string (four hex digits expected, found 'g')",
+    ],
     ['a key that is not a string', '{eventID:"a"}', "unexpected 'e'"],
   ])('marks a record with %s as not valid JSON and goes on with the next', (_name, bad, reason) => {
     const text = `{"Records":[{"eventID":"before"},${bad},{"eventID":"after"}]}`;

@@ -49,5 +49,11 @@ export const HOSTILE_RECORDS: readonly HostileRecord[] = [
   withRawParameters('integers past 2^53', '{"id":9007199254740993,"neg":-9007199254740993,"zero":-0}'),
   withRawParameters('an empty key beside (empty)', '{"labels":{"":"a","(empty)":"b"}}'),
   withRawParameters('a lone surrogate', '{"name":"\\ud800x"}'),
+  withRawParameters('a number of 100 digits', `{"n":${'7'.repeat(100)}}`),
   hostile('responseElements of 1 MB', { responseElements: { blob: 'b'.repeat(1_000_000) } }),
+  withRawParameters(
+    'more values to change than changedPaths lists',
+    `{${Array.from({ length: 40 }, (_, index) => `"n${index}":-0`).join(',')}}`,
+  ),
+  withRawParameters('a -0 under a key of 300 bytes', `{"tags":{"${'k'.repeat(300)}":-0,"team":"ml"}}`),
 ];

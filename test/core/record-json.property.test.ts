@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ExactNumber, parseRecordJson, type RecordValue, toJsonText } from '../../lambda/core/record-json';
+import {
+  decimalValue,
+  decodeExactJson,
+  ExactDecimal,
+  type ExactValue,
+  findDifference,
+} from '../support/exact-json';
+import { doubleText, jsonTree, numberText, WritingChoices, writeJson } from '../support/json-text';
+import { propertyParameters } from '../support/property-runs';
+
+const jsonText = fc
+  .tuple(jsonTree({ maxDepth: 5 }), fc.array(fc.nat({ max: 1_000 }), { maxLength: 32 }))
+  .map(([tree, writing]) => writeJson(tree, new WritingChoices(writing)));
+
+/**
+ * Walks what parseRecordJson gave beside what JSON.parse gave and the text as written: the same
+ * shape, keys and leaves; a number either the double JSON.parse gives, equal in decimal value to
+ * the text, or an ExactNumber of the text as written.
+ */
+function expectAgreement(ours: RecordValue, parsed: unknown, written: ExactValue, path = ''): void {
+  if (written instanceof ExactDecimal) {
+    if (ours instanceof ExactNumber) {
+      expect(ours.text, path).toBe(written.text);
+      expect(Object.is(Number(ours.text), parsed), path).toBe(true);
+    } else {
+      expect(typeof ours, path).toBe('number');
+      expect(Object.is(ours, parsed), path).toBe(true);
+      expect(decimalValue(doubleText(ours as number)), `${path}: ${written.text}`).toBe(
+        decimalValue(written.text),
+      );
+    }
+    return;
+  }
+  if (Array.isArray(written)) {
+    expect(Array.isArray(ours) && Array.isArray(parsed), path).toBe(true);
+    expect((ours as RecordValue[]).length, path).toBe(written.length);
+    written.forEach((element, index) => {
+      expectAgreement(
+        (ours as RecordValue[])[index] as RecordValue,
+        (parsed as unknown[])[index],
+        element,
+        `${path}/${index}`,
+      );
+    });
+    return;
+  }
+  if (typeof written === 'object' && written !== null) {
+    expect(Object.keys(ours as object), path).toEqual(Object.keys(written));
+    expect(Object.keys(parsed as object), path).toEqual(Object.keys(written));
+    for (const key of Object.keys(written)) {
+      const child = (value: unknown) => Object.getOwnPropertyDescriptor(value, key)?.value;
+      expectAgreement(child(ours), child(parsed), child(written), `${path}/${key}`);
+    }
+    return;
+  }
+  expect(ours, path).toBe(parsed);
+}
+
+describe('parseRecordJson, for any JSON text', () => {
+  it('agrees with JSON.parse but keeps as written the numbers a double would change', () => {
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        const ours = parseRecordJson(text);
+
+        expectAgreement(ours, JSON.parse(text), decodeExactJson(text));
+      }),
+      propertyParameters(1_000),
+    );
+  });
+
+  it("never lets a key such as __proto__ set an object's prototype", () => {
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        const objects: unknown[] = [];
+        const collect = (value: unknown) => {
+          if (typeof value !== 'object' || value === null || value instanceof ExactNumber) return;
+          if (!Array.isArray(value)) objects.push(value);
+          for (const key of Object.keys(value)) collect(Object.getOwnPropertyDescriptor(value, key)?.value);
+        };
+
+        collect(parseRecordJson(text));
+
+        for (const object of objects) {
+          const prototype = Object.getPrototypeOf(object);
+          expect(prototype === null || prototype === Object.prototype).toBe(true);
+        }
+      }),
+      propertyParameters(300),
+    );
+  });
+
+  it('writes back, with toJsonText, text that denotes the same values and numbers', () => {
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        const written = toJsonText(parseRecordJson(text));
+
+        expect(findDifference(decodeExactJson(written), decodeExactJson(text))).toBeUndefined();
+      }),
+      propertyParameters(1_000),
+    );
+  });
+
+  it.each([
+    ['alone', (number: string) => number],
+    ['beside an integer past 2^53', (number: string) => `[9007199254740993,${number}]`],
+  ])('round-trips any number text %s by decimal value', (_name, embed) => {
+    fc.assert(
+      fc.property(numberText, (number) => {
+        const text = embed(number);
+
+        const written = toJsonText(parseRecordJson(text));
+
+        expect(findDifference(decodeExactJson(written), decodeExactJson(text))).toBeUndefined();
+      }),
+      propertyParameters(2_000),
+    );
+  });
+});
