@@ -22,6 +22,7 @@ import {
   type FlushableSink,
   type IngestSettings,
   ingestLogObject,
+  LogObjectFailedError,
   type ObjectOutcome,
   type OpenedObject,
 } from '../../lambda/ingest-object';
@@ -89,6 +90,7 @@ class MemoryPeak {
         return sink.put(item);
       },
       flush: () => sink.flush(),
+      written: () => sink.written(),
     };
   }
 }
@@ -330,7 +332,7 @@ async function scanItems(tableName: string): Promise<MlEventItem[]> {
 }
 
 describe('bad input, one log object each, from s3rver into DynamoDB Local', () => {
-  const { client, documents } = localDynamoDb();
+  const { client } = localDynamoDb();
   let server: LocalS3Server;
   let s3: S3Client;
 
@@ -372,7 +374,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
           return memory ? memory.watchBody(opened) : opened;
         },
         () => {
-          const writer = new DynamoDbEventWriter(documents, tableName);
+          const writer = new DynamoDbEventWriter(client, tableName);
           return memory ? memory.watchSink(writer) : writer;
         },
         settings,
@@ -385,8 +387,9 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
       const { expected } = input;
       expect(getObjectCalls).toBe(input.notifiedSize === 0 ? 0 : 1);
       if (expected.status === 'failed') {
-        expect(outcome).toBeInstanceOf(LogFileError);
-        const { message } = outcome as LogFileError;
+        expect(outcome).toBeInstanceOf(LogObjectFailedError);
+        expect((outcome as LogObjectFailedError).cause).toBeInstanceOf(LogFileError);
+        const { message } = outcome as LogObjectFailedError;
         expect(message.startsWith(`${logFile}: `), message).toBe(true);
         expect(message.slice(logFile.length + 2)).toMatch(expected.detail);
         expect(items.map((item) => item.eventId).sort()).toEqual([...(expected.eventIds ?? [])].sort());
@@ -413,7 +416,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
     await ingestLogObject(
       { logFile: `s3://${BUCKET}/${key}`, key },
       () => openS3Object(s3, BUCKET, key),
-      () => new DynamoDbEventWriter(documents, tableName),
+      () => new DynamoDbEventWriter(client, tableName),
       loadConfig({ [ENV.TABLE_NAME]: tableName }),
     );
 
