@@ -129,7 +129,12 @@ export function toSortableTime(eventTime: string): string {
 interface ArnCollection {
   readonly arns: Set<string>;
   bytes: number;
+  /** Maps and lists looked into so far. */
+  visited: number;
 }
+
+// ARN fields sit near the top of a payload; a payload of megabytes is not searched to its end.
+const MAX_ARN_SEARCH_NODES = 10_000;
 
 function addArn(collection: ArnCollection, value: unknown): void {
   if (collection.arns.size >= MAX_RESOURCES) return;
@@ -143,6 +148,7 @@ function addArn(collection: ArnCollection, value: unknown): void {
 
 function collectArnFields(value: unknown, collection: ArnCollection, depth: number): void {
   if (depth > MAX_ARN_SEARCH_DEPTH || collection.arns.size >= MAX_RESOURCES) return;
+  if (typeof value !== 'object' || value === null || ++collection.visited > MAX_ARN_SEARCH_NODES) return;
   if (Array.isArray(value)) {
     for (const element of value) collectArnFields(element, collection, depth + 1);
     return;
@@ -162,7 +168,7 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
 
 /** ARNs of the resources an event touched, in the order first seen, within the item's budget. */
 export function collectResourceArns(record: JsonObject): string[] {
-  const collection: ArnCollection = { arns: new Set<string>(), bytes: 0 };
+  const collection: ArnCollection = { arns: new Set<string>(), bytes: 0, visited: 0 };
   const resources = field(record, 'resources');
   if (Array.isArray(resources)) {
     for (const resource of resources) {

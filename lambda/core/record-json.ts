@@ -187,6 +187,60 @@ export function parseRecordJson(text: string): RecordValue {
   return new ExactParser(text).parse();
 }
 
+/** Collects JSON text up to a length, then stops: the start of a value's text, in time of its start. */
+class BoundedJsonWriter {
+  private readonly parts: string[] = [];
+  private length = 0;
+
+  constructor(private readonly maxLength: number) {}
+
+  get full(): boolean {
+    return this.length > this.maxLength;
+  }
+
+  text(): string {
+    return this.parts.join('');
+  }
+
+  add(part: string): void {
+    if (this.full) return;
+    const room = this.maxLength + 1 - this.length;
+    const kept = part.length > room ? part.slice(0, room) : part;
+    this.parts.push(kept);
+    this.length += kept.length;
+  }
+
+  write(value: unknown): void {
+    if (this.full) return;
+    if (typeof value !== 'object' || value === null || value instanceof ExactNumber) {
+      this.add(toJsonText(value));
+      return;
+    }
+    const array = Array.isArray(value);
+    this.add(array ? '[' : '{');
+    let first = true;
+    for (const key of Object.keys(value)) {
+      if (this.full) return;
+      if (!first) this.add(',');
+      first = false;
+      if (!array) this.add(`${JSON.stringify(key)}:`);
+      this.write((value as Record<string, unknown>)[key]);
+    }
+    this.add(array ? ']' : '}');
+  }
+}
+
+/**
+ * The start of a value's JSON text: at least `maxLength` characters of it when it is longer (then
+ * one more, so a caller can tell), the whole text otherwise. Its work grows with `maxLength`, not
+ * with the value.
+ */
+export function toJsonTextStart(value: unknown, maxLength: number): string {
+  const writer = new BoundedJsonWriter(maxLength);
+  writer.write(value);
+  return writer.text();
+}
+
 /**
  * JSON text of a parsed value, with ExactNumbers written as the numbers they are (JSON.stringify
  * would quote them). Keys are written in their order.

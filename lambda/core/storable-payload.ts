@@ -1,5 +1,5 @@
 import { truncateUtf8 } from '../../contract/key-values';
-import { decimalShape, ExactNumber, toJsonText } from './record-json';
+import { decimalShape, ExactNumber, toJsonText, toJsonTextStart } from './record-json';
 
 /**
  * Making values storable in DynamoDB without losing what was logged. Where DynamoDB cannot hold a
@@ -133,6 +133,39 @@ export function storedSize(value: unknown): number {
   return size;
 }
 
+/**
+ * Whether a value's stored size is over `limit`, walking only until it is: a cheap look at a
+ * payload of megabytes before the work of making it storable.
+ */
+export function isStoredSizeOver(value: unknown, limit: number): boolean {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next !== 'object' || next === null || next instanceof ExactNumber) {
+      size += storedSize(next) + 1;
+    } else {
+      size += 3;
+      if (Array.isArray(next)) {
+        for (const element of next) stack.push(element);
+      } else {
+        for (const key of Object.keys(next)) {
+          size += Buffer.byteLength(key) + 1;
+          stack.push((next as Record<string, unknown>)[key]);
+        }
+      }
+    }
+    if (size > limit) return true;
+  }
+  return false;
+}
+
+/**
+ * A payload far over its cap is cut without being made storable first: its JSON text is at least
+ * half its stored size, so past this many times the cap it cannot fit whatever it becomes.
+ */
+const CERTAINLY_TOO_LARGE_FACTOR = 4;
+
 /** The size of a whole item: each attribute's name and value. */
 export function storedItemSize(item: object): number {
   let size = 0;
@@ -153,6 +186,10 @@ export function toStorablePayload(
   changed: ChangedPaths,
   maxBytes = MAX_PAYLOAD_BYTES,
 ): StorablePayload {
+  if (isStoredSizeOver(value, maxBytes * CERTAINLY_TOO_LARGE_FACTOR)) {
+    changed.push(path);
+    return { value: truncateUtf8(toJsonTextStart(value, maxBytes), maxBytes), truncated: true };
+  }
   const inner: ChangedPaths = [];
   const stored = toStorableValue(value, 1, path, inner);
   if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && storedSize(stored) <= maxBytes) {

@@ -5,9 +5,9 @@ import { KEY_ATTRIBUTES, SORT_KEY_ATTRIBUTE } from '../../contract/table-schema'
 import { LogFileError } from '../../lambda/core/errors';
 import { ingestLogFile } from '../../lambda/core/ingest-log-file';
 import { MAX_ITEM_BYTES } from '../../lambda/core/ml-event';
-import { ExactNumber } from '../../lambda/core/record-json';
+import { ExactNumber, parseRecordJson, toJsonText, toJsonTextStart } from '../../lambda/core/record-json';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
-import { storedItemSize } from '../../lambda/core/storable-payload';
+import { storedItemSize, toStorablePayload } from '../../lambda/core/storable-payload';
 import { decodeExactJson, ExactDecimal, findDifference } from '../support/exact-json';
 import { chunked, logFileText, makeRecord } from '../support/factories';
 import { HOSTILE_RECORDS } from '../support/hostile-records';
@@ -416,5 +416,22 @@ describe('a file larger than the time left', () => {
     expect((failure as LogFileError).message).toContain('out of time after 512 record(s)');
     expect((failure as LogFileError).summary?.mlEvents).toBe(512);
     expect(items).toHaveLength(512);
+  });
+});
+
+describe('a payload of megabytes', () => {
+  it('is cut to the start of its JSON text, the same text a whole serialization would start with', () => {
+    const value = parseRecordJson(
+      JSON.stringify({
+        items: Array.from({ length: 50_000 }, (_, index) => ({ id: `item-${index}`, n: index })),
+      }).replace('"n":7}', '"n":9007199254740993}'),
+    );
+    const changed: string[] = [];
+
+    const payload = toStorablePayload(value, '/requestParameters', changed, 10_000);
+
+    expect(payload).toEqual({ value: toJsonText(value).slice(0, 10_000), truncated: true });
+    expect(changed).toEqual(['/requestParameters']);
+    expect(toJsonTextStart(value, 100)).toBe(toJsonText(value).slice(0, 101));
   });
 });
