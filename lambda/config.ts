@@ -33,19 +33,24 @@ function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number,
   return value;
 }
 
-/** Reads and checks the settings; throws naming the variable that is missing or wrong. */
-export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
-  const tableName = env[ENV.TABLE_NAME];
-  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} environment variable is not set`);
+/** The service catalogue the environment names (the default one, replaced or extended). */
+export function loadServiceCatalogue(env: NodeJS.ProcessEnv): ServiceCatalogue {
   const replacementJson = env[ENV.SERVICE_CATALOGUE];
   const extraJson = env[ENV.EXTRA_SERVICES];
   const replacement = replacementJson
     ? parseServiceCatalogue(replacementJson, ENV.SERVICE_CATALOGUE)
     : undefined;
   const extra = extraJson ? parseServiceCatalogue(extraJson, ENV.EXTRA_SERVICES) : undefined;
+  return resolveServiceCatalogue(replacement, extra);
+}
+
+/** Reads and checks the settings; throws naming the variable that is missing or wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  const tableName = env[ENV.TABLE_NAME];
+  if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} environment variable is not set`);
   return {
     tableName,
-    catalogue: resolveServiceCatalogue(replacement, extra),
+    catalogue: loadServiceCatalogue(env),
     retentionDays: readWholeNumber(env, ENV.RETENTION_DAYS, 0, 0),
     writeConcurrency: readWholeNumber(env, ENV.WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, 1),
     limits: {

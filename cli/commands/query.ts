@@ -1,4 +1,5 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { loadServiceCatalogue } from '../../lambda/config';
 import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
 import { parseTimeOption } from '../date-range';
@@ -25,8 +26,36 @@ export interface QueryCommandOptions {
   readonly region?: string;
 }
 
+// Names this far apart or closer are offered for a mistyped service (sagemkaer -> sagemaker).
+const MAX_NEAR_NAME_DISTANCE = 2;
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** A service as the catalogue names it, whatever its case; a usage error naming near names otherwise. */
+export function catalogueServiceOf(name: string, serviceNames: readonly string[]): string {
+  const lower = name.toLowerCase();
+  if (serviceNames.includes(lower)) return lower;
+  const near = serviceNames.filter(
+    (service) => service.startsWith(lower) || editDistance(lower, service) <= MAX_NEAR_NAME_DISTANCE,
+  );
+  throw new UsageError(
+    `--service ${name} is not in the service catalogue${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (MLTRAIL_EXTRA_SERVICES adds services)`,
+  );
+}
+
 /** The access pattern the options name; throws a usage error unless they name exactly one. */
-export function eventQueryOf(options: QueryCommandOptions): EventQuery {
+export function eventQueryOf(options: QueryCommandOptions, serviceNames: readonly string[]): EventQuery {
   const patterns = [options.service, options.principal, options.account].filter(
     (value) => value !== undefined,
   );
@@ -36,32 +65,51 @@ export function eventQueryOf(options: QueryCommandOptions): EventQuery {
   if (options.eventName !== undefined && options.service === undefined) {
     throw new UsageError('--event-name needs --service: event names are queried within one service');
   }
+  const since = options.since === undefined ? undefined : parseTimeOption(options.since, '--since');
+  const until = options.until === undefined ? undefined : parseTimeOption(options.until, '--until');
+  // An until date covers its whole day: '~' sorts after every character of a time.
+  if (since !== undefined && until !== undefined && since > `${until}~`) {
+    throw new UsageError(`--since ${options.since} is after --until ${options.until}`);
+  }
   return {
-    ...(options.service === undefined ? {} : { service: options.service }),
+    ...(options.service === undefined ? {} : { service: catalogueServiceOf(options.service, serviceNames) }),
     ...(options.principal === undefined ? {} : { principal: options.principal }),
     ...(options.account === undefined ? {} : { accountId: options.account }),
     ...(options.eventName === undefined ? {} : { eventName: options.eventName }),
-    ...(options.since === undefined ? {} : { since: parseTimeOption(options.since, '--since') }),
-    ...(options.until === undefined ? {} : { until: parseTimeOption(options.until, '--until') }),
-    ...(options.limit > 0 ? { limit: options.limit } : {}),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    // One more than shown, to tell a cut result from one that fits exactly.
+    ...(options.limit > 0 ? { limit: options.limit + 1 } : {}),
   };
 }
 
 /**
  * `mltrail query`: the events of one service, principal or account (optionally one event name of a
- * service, and a time range), newest first; a table, or one JSON item a line with `--json`.
+ * service, and a time range), newest first; a table, or one JSON item a line with `--json`. A
+ * result cut at `--limit` says so, on stderr with `--json`.
  */
 export async function runQuery(options: QueryCommandOptions, context: CliContext): Promise<number> {
-  const query = eventQueryOf(options);
+  const serviceNames = [...new Set(loadServiceCatalogue(context.env).values())];
+  const query = eventQueryOf(options, serviceNames);
   const store = await openEventStore(options);
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     const items: MlEventItem[] = [];
+    let count = 0;
+    let cut = false;
     for await (const item of queryEvents(store.readClient, store.tableName, query)) {
+      if (options.limit > 0 && count === options.limit) {
+        cut = true;
+        break;
+      }
+      count += 1;
       if (options.json) context.stdout.write(`${toJsonText(item)}\n`);
       else items.push(item);
     }
-    if (!options.json) writeLines(context.stdout, describeResult(items, options.limit));
+    if (options.json && cut) {
+      context.stderr.write(`the newest ${options.limit} events; there are more (--limit 0 prints all)\n`);
+    }
+    if (!options.json) writeLines(context.stdout, describeResult(items, options.limit, cut));
     return 0;
   } finally {
     removeSignalHandlers();
@@ -69,8 +117,8 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
   }
 }
 
-function describeResult(items: readonly MlEventItem[], limit: number): string[] {
+function describeResult(items: readonly MlEventItem[], limit: number, cut: boolean): string[] {
   if (items.length === 0) return ['no events found'];
-  const more = limit > 0 && items.length === limit ? ` (the newest ${limit}; --limit 0 shows all)` : '';
+  const more = cut ? ` (the newest ${limit}; there are more: --limit 0 shows all)` : '';
   return [...formatEventTable(items), '', `${items.length} event${items.length === 1 ? '' : 's'}${more}`];
 }

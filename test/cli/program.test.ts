@@ -36,6 +36,18 @@ describe('mltrail command line', () => {
     { args: ['query', '--service', 'forecast', '--since', 'yesterday'], reason: 'is not an ISO date' },
     { args: ['query', '--service', 'forecast', '--limit', '-1'], reason: 'expected a whole number >= 0' },
     {
+      args: ['query', '--service', 'sagemkaer'],
+      reason: '--service sagemkaer is not in the service catalogue; did you mean sagemaker?',
+    },
+    {
+      args: ['query', '--service', 'nosuchthing'],
+      reason: '--service nosuchthing is not in the service catalogue',
+    },
+    {
+      args: ['query', '--service', 'forecast', '--since', '2024-06-03', '--until', '2024-06-02T23:00:00Z'],
+      reason: '--since 2024-06-03 is after --until 2024-06-02T23:00:00Z',
+    },
+    {
       args: ['backfill', '--bucket', 'b', '--queue', 'q', '--since', '2024-06-01'],
       reason: "'--until <date>'",
     },

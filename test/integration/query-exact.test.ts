@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runMltrail, temporaryFolder, writeTree } from '../cli/cli-harness';
-import { gzippedLogFile, logObjectKey } from '../support/factories';
+import { gzippedLogFile, logObjectKey, makeRecord } from '../support/factories';
 import { HOSTILE_RECORDS } from '../support/hostile-records';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 
@@ -28,5 +28,30 @@ describe('mltrail query --json', () => {
     expect(query.stdout).toContain('"neg":-9007199254740993');
     expect(query.stdout).toContain('"tags":{"__proto__":{"admin":"true"},"team":"ml"}');
     expect(query.stdout).toContain('"constructor":{"name":"Map","size":3}');
+  });
+});
+
+describe('mltrail query answers', () => {
+  const { client, endpoint } = localDynamoDb();
+
+  it('reads a service named in any case, and says on stderr when --json output is cut at --limit', async () => {
+    const folder = temporaryFolder('cut');
+    const records = Array.from({ length: 3 }, (_, index) =>
+      JSON.stringify({ ...makeRecord({ eventID: `cut-${index}` }) }),
+    );
+    writeTree(folder, { [logObjectKey({ id: 'Cut00001' })]: gzippedLogFile(records) });
+    const tableName = await createTestTable(client, 'query-cut');
+    const store = ['--endpoint', endpoint, '--table', tableName];
+    await runMltrail(['ingest', folder, ...store]);
+
+    const cut = await runMltrail(['query', '--service', 'SageMaker', '--json', '--limit', '2', ...store]);
+    const whole = await runMltrail(['query', '--service', 'sagemaker', '--json', '--limit', '3', ...store]);
+    const table = await runMltrail(['query', '--service', 'sagemaker', '--limit', '2', ...store]);
+
+    expect(cut.stdout.trim().split('\n')).toHaveLength(2);
+    expect(cut.stderr).toContain('the newest 2 events; there are more (--limit 0 prints all)');
+    expect(whole.stdout.trim().split('\n')).toHaveLength(3);
+    expect(whole.stderr).not.toContain('there are more');
+    expect(table.stdout).toContain('2 events (the newest 2; there are more: --limit 0 shows all)');
   });
 });
