@@ -1,9 +1,11 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, createDynamoDbReadClient } from '../lambda/adapters/aws-clients';
 import { clientSettingsFor, isLoopbackEndpoint } from './aws-endpoints';
 import { startDynamoDbLocal } from './local/dynamodb-local-server';
-import { ensureEventsTable } from './local/events-table';
+import { ensureEventsTable, tableExists } from './local/events-table';
+import { UsageError } from './usage-error';
 
 /** Table name of the embedded store and the default of `--table`. */
 export const DEFAULT_TABLE_NAME = 'mltrail-events';
@@ -20,6 +22,21 @@ export interface EventStoreOptions {
   /** Folder of the embedded DynamoDB Local, used when neither table nor endpoint is given. */
   readonly dataDir: string;
   readonly region?: string;
+  /**
+   * Only to read: a store or table that does not exist is an error saying where it was looked for,
+   * never created empty (a mistyped --data-dir would otherwise answer "no events found").
+   */
+  readonly readOnly?: boolean;
+}
+
+function missingStore(where: string, options: EventStoreOptions): UsageError {
+  const dataDir =
+    options.endpoint === undefined && options.table === undefined ? ` --data-dir ${options.dataDir}` : '';
+  const target = options.endpoint ? ` --endpoint ${options.endpoint}` : '';
+  const table = options.table ? ` --table ${options.table}` : '';
+  return new UsageError(
+    `no events table ${where}: ingest log files first (mltrail ingest <folder>${dataDir}${target}${table})`,
+  );
 }
 
 /** An open events table. */
@@ -46,15 +63,17 @@ export async function openEventStore(options: EventStoreOptions): Promise<EventS
   const tableName = options.table ?? DEFAULT_TABLE_NAME;
   if (options.endpoint === undefined && options.table === undefined) {
     const storeDir = join(options.dataDir, 'dynamodb');
+    if (options.readOnly && !existsSync(storeDir)) throw missingStore(`in ${resolve(storeDir)}`, options);
     const server = await startDynamoDbLocal({ dataDir: storeDir });
     try {
       return await connect(
         tableName,
         server.endpoint,
         options.region,
-        true,
+        options.readOnly ? 'require' : 'create',
         `table ${tableName} in DynamoDB Local at ${server.endpoint} (data in ${storeDir})`,
         () => server.stop(),
+        () => missingStore(`named ${tableName} in ${resolve(storeDir)}`, options),
       );
     } catch (error) {
       await server.stop();
@@ -67,9 +86,10 @@ export async function openEventStore(options: EventStoreOptions): Promise<EventS
     tableName,
     options.endpoint,
     options.region,
-    local,
+    options.readOnly ? 'require' : local ? 'create' : 'assume',
     `table ${tableName} ${where}`,
     async () => {},
+    () => missingStore(`named ${tableName} ${where}`, options),
   );
 }
 
@@ -77,15 +97,18 @@ async function connect(
   tableName: string,
   endpoint: string | undefined,
   region: string | undefined,
-  createWhenMissing: boolean,
+  /** Whether the table is created when missing, required to exist, or taken as it is (AWS). */
+  table: 'create' | 'require' | 'assume',
   description: string,
   stopServer: () => Promise<void>,
+  missing: () => Error,
 ): Promise<EventStore> {
   const settings = clientSettingsFor(endpoint, region);
   const client = createDynamoDbClient(settings);
   const readClient = createDynamoDbReadClient(settings);
   try {
-    if (createWhenMissing) await ensureEventsTable(client, tableName);
+    if (table === 'create') await ensureEventsTable(client, tableName);
+    if (table === 'require' && !(await tableExists(readClient, tableName))) throw missing();
   } catch (error) {
     client.destroy();
     readClient.destroy();

@@ -91,7 +91,7 @@ export function eventQueryOf(options: QueryCommandOptions, serviceNames: readonl
 export async function runQuery(options: QueryCommandOptions, context: CliContext): Promise<number> {
   const serviceNames = [...new Set(loadServiceCatalogue(context.env).values())];
   const query = eventQueryOf(options, serviceNames);
-  const store = await openEventStore(options);
+  const store = await openEventStore({ ...options, readOnly: true });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     const items: MlEventItem[] = [];

@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -62,4 +63,15 @@ export async function ensureEventsTable(
   }
   const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
   return described.Table?.LatestStreamArn;
+}
+
+/** Whether the table exists (DescribeTable answers; ResourceNotFoundException says it does not). */
+export async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMltrail, temporaryFolder } from './cli-harness';
 
@@ -58,6 +60,16 @@ describe('mltrail command line', () => {
 
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain(reason);
+  });
+
+  it('exits 2 saying where it looked when a query names a store that does not exist, and creates nothing', async () => {
+    const dataDir = join(temporaryFolder('fresh'), 'mistyped');
+
+    const run = await runMltrail(['query', '--service', 'forecast', '--data-dir', dataDir]);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`no events table in ${join(dataDir, 'dynamodb')}: ingest log files first`);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('exits 2 naming the variable when the function settings in the environment are wrong', async () => {

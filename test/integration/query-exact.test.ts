@@ -34,6 +34,21 @@ describe('mltrail query --json', () => {
 describe('mltrail query answers', () => {
   const { client, endpoint } = localDynamoDb();
 
+  it('exits 2 naming the table and the endpoint when the table does not exist, rather than answer nothing', async () => {
+    const run = await runMltrail([
+      'query',
+      '--service',
+      'forecast',
+      '--endpoint',
+      endpoint,
+      '--table',
+      'never-made',
+    ]);
+
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`no events table named never-made at ${endpoint}: ingest log files first`);
+  });
+
   it('reads a service named in any case, and says on stderr when --json output is cut at --limit', async () => {
     const folder = temporaryFolder('cut');
     const records = Array.from({ length: 3 }, (_, index) =>
