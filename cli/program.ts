@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigurationError } from '../lambda/core/errors';
@@ -27,14 +28,57 @@ function wholeNumber(min: number) {
   };
 }
 
+/** An http(s) URL, as endpoints and queue URLs are. */
+function httpUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
+  }
+  return value;
+}
+
+/** An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name>, or a local endpoint's. */
+function queueUrl(value: string): string {
+  httpUrl(value);
+  if (new URL(value).pathname.split('/').filter(Boolean).length !== 2) {
+    throw new InvalidArgumentError(
+      `"${value}" is not a queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`,
+    );
+  }
+  return value;
+}
+
+/** A folder that exists (or may be created): never a file. */
+function folderPath(value: string): string {
+  if (existsSync(value) && !statSync(value).isDirectory()) {
+    throw new InvalidArgumentError(`${value} is a file, not a folder`);
+  }
+  return value;
+}
+
+/** A folder that exists. */
+function existingFolder(value: string): string {
+  if (!existsSync(value)) throw new InvalidArgumentError(`no such folder: ${value}`);
+  return folderPath(value);
+}
+
 function addTableOptions(command: Command): Command {
   return command
     .option(
       '--table <name>',
       `events table; without --endpoint, the table in AWS (default: ${DEFAULT_TABLE_NAME} in the embedded store)`,
     )
-    .option('--endpoint <url>', 'DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: the embedded store)')
-    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', DEFAULT_DATA_DIR)
+    .option(
+      '--endpoint <url>',
+      'DynamoDB endpoint, e.g. http://127.0.0.1:8000 (default: the embedded store)',
+      httpUrl,
+    )
+    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', folderPath, DEFAULT_DATA_DIR)
     .option('--region <region>', 'AWS region (default: from the environment; us-east-1 for local endpoints)');
 }
 
@@ -62,7 +106,7 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
       .option('--since <date>', 'first day of log files to read (YYYY-MM-DD, UTC)')
       .option('--until <date>', 'last day of log files to read (YYYY-MM-DD, UTC)')
       .option('--concurrency <n>', 'log files read at once', wholeNumber(1), DEFAULT_CONCURRENCY)
-      .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// paths (default: AWS)')
+      .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// paths (default: AWS)', httpUrl)
       .option('--json', 'print a machine-readable summary'),
   ).action(async (paths: string[], options) => setExitCode(await runIngest(paths, options, context)));
 
@@ -89,9 +133,9 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
     .option('--prefix <prefix>', "the trail's key prefix, or a folder below AWSLogs/", '')
     .requiredOption('--since <date>', 'first day (YYYY-MM-DD, UTC)')
     .requiredOption('--until <date>', 'last day (YYYY-MM-DD, UTC)')
-    .requiredOption('--queue <url>', 'URL of the deployed ingest queue')
+    .requiredOption('--queue <url>', 'URL of the deployed ingest queue', queueUrl)
     .option('--region <region>', "AWS region (default: the queue URL's)")
-    .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS)')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (default: AWS)', httpUrl)
     .option('--dry-run', 'list the log files, send nothing')
     .option('--json', 'print a machine-readable summary')
     .action(async (options) => setExitCode(await runBackfill(options, context)));
@@ -99,7 +143,7 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
   program
     .command('redrive')
     .description('move dead-lettered messages back to their source queue (SQS message-move task)')
-    .requiredOption('--dlq <url>', 'URL of the dead-letter queue')
+    .requiredOption('--dlq <url>', 'URL of the dead-letter queue', queueUrl)
     .option('--status', 'list the recent move tasks instead of starting one')
     .option('--max-per-second <n>', 'messages moved per second (default: SQS decides)', wholeNumber(1))
     .option('--region <region>', "AWS region (default: the queue URL's)")
@@ -109,10 +153,15 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
   program
     .command('local')
     .description('run the whole pipeline on this machine with the sample logs (what npm start runs)')
-    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', DEFAULT_DATA_DIR)
+    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', folderPath, DEFAULT_DATA_DIR)
     .option('--table <name>', 'table name', DEFAULT_TABLE_NAME)
-    .option('--endpoint <url>', 'use this DynamoDB endpoint instead of starting DynamoDB Local')
-    .option('--samples <dir>', 'folder of log files in the AWSLogs/ layout to upload', BUNDLED_SAMPLES_DIR)
+    .option('--endpoint <url>', 'use this DynamoDB endpoint instead of starting DynamoDB Local', httpUrl)
+    .option(
+      '--samples <dir>',
+      'folder of log files in the AWSLogs/ layout to upload',
+      existingFolder,
+      BUNDLED_SAMPLES_DIR,
+    )
     .option('--serve', 'keep the servers running for more uploads until Ctrl-C')
     .option('--verbose', "print the function's own log lines")
     .action(async (options) => setExitCode(await runLocal(options, context)));

@@ -187,7 +187,12 @@ describe('DynamoDB Local launcher', () => {
     const path = process.env.PATH;
     process.env.PATH = temporaryFolder('no-java');
     try {
-      const run = await runMltrail(['query', '--service', 'forecast', '--data-dir', temporaryFolder('data')]);
+      const run = await runMltrail([
+        'ingest',
+        temporaryFolder('logs'),
+        '--data-dir',
+        temporaryFolder('data'),
+      ]);
 
       expect(run.exitCode).toBe(1);
       expect(run.stderr).toMatch(/^error: java not found: install a Java 17 runtime[^\n]*\n$/);

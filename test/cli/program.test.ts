@@ -50,10 +50,42 @@ describe('mltrail command line', () => {
       reason: '--since 2024-06-03 is after --until 2024-06-02T23:00:00Z',
     },
     {
-      args: ['backfill', '--bucket', 'b', '--queue', 'q', '--since', '2024-06-01'],
+      args: [
+        'backfill',
+        '--bucket',
+        'b',
+        '--queue',
+        'https://sqs.us-east-1.amazonaws.com/1/q',
+        '--since',
+        '2024-06-01',
+      ],
       reason: "'--until <date>'",
     },
     { args: ['redrive'], reason: "required option '--dlq <url>'" },
+    {
+      args: ['query', '--service', 'forecast', '--endpoint', 'notaurl'],
+      reason: '"notaurl" is not an http(s) URL',
+    },
+    {
+      args: ['query', '--service', 'forecast', '--data-dir', 'package.json'],
+      reason: 'package.json is a file, not a folder',
+    },
+    { args: ['local', '--samples', '/no/such/samples'], reason: 'no such folder: /no/such/samples' },
+    {
+      args: [
+        'backfill',
+        '--bucket',
+        'b',
+        '--since',
+        '2024-06-01',
+        '--until',
+        '2024-06-02',
+        '--queue',
+        'not-a-url',
+      ],
+      reason: '"not-a-url" is not an http(s) URL',
+    },
+    { args: ['redrive', '--dlq', 'https://sqs.us-east-1.amazonaws.com/'], reason: 'is not a queue URL' },
     { args: ['local', '--table', 'other'], reason: '--table needs --endpoint' },
   ])('exits 2 on a usage error: $reason', async ({ args, reason }) => {
     const run = await runMltrail(args);
