@@ -118,7 +118,10 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
       .option('--principal <principal>', 'principal as stored, e.g. a role ARN')
       .option('--account <id>', 'account id')
       .option('--event-name <name>', 'one event name of --service, e.g. CreateDataset')
-      .option('--since <time>', 'from this UTC date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)')
+      .option(
+        '--since <time>',
+        'from this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, +02:00 offsets) or 24h, 7d ago',
+      )
       .option('--until <time>', 'to this UTC date or time, inclusive')
       .option('--limit <n>', 'at most this many events; 0 for all', wholeNumber(0), DEFAULT_QUERY_LIMIT)
       .option('--json', 'one JSON item per line'),

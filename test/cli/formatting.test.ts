@@ -55,11 +55,21 @@ describe('date options', () => {
     ['2024-06-01T12', '2024-06-01T12'],
     ['2024-06-01T12:30', '2024-06-01T12:30'],
     ['2024-06-01T12:30:15Z', '2024-06-01T12:30:15'],
+    ['2024-06-01T12:30:15+02:00', '2024-06-01T10:30:15'],
+    ['2024-06-01T00:30:15.123-05:00', '2024-06-01T05:30:15'],
   ])('accepts %s', (value, expected) => {
     expect(parseTimeOption(value, '--since')).toBe(expected);
   });
 
-  it.each(['2024-6-1', '2024-02-30', '2024-06-01T12:30:15+02:00', 'today', '2024-06-01T25'])(
+  it.each([
+    ['30m', '2024-06-02T11:30:00'],
+    ['24h', '2024-06-01T12:00:00'],
+    ['7d', '2024-05-26T12:00:00'],
+  ])('reads %s back from now', (value, expected) => {
+    expect(parseTimeOption(value, '--since', Date.parse('2024-06-02T12:00:00Z'))).toBe(expected);
+  });
+
+  it.each(['2024-6-1', '2024-02-30', '2024-06-01T12:30:15+25:00', 'today', '2024-06-01T25', '7w'])(
     'rejects %s naming the option',
     (value) => {
       expect(() => parseTimeOption(value, '--until')).toThrow(`--until "${value}" is not an ISO date`);
