@@ -1,5 +1,6 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { loadServiceCatalogue } from '../../lambda/config';
+import { roleArnOfSessionArn } from '../../lambda/core/principal';
 import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
 import { parseTimeOption } from '../date-range';
@@ -90,7 +91,10 @@ export function eventQueryOf(options: QueryCommandOptions, serviceNames: readonl
  */
 export async function runQuery(options: QueryCommandOptions, context: CliContext): Promise<number> {
   const serviceNames = [...new Set(loadServiceCatalogue(context.env).values())];
-  const query = eventQueryOf(options, serviceNames);
+  // Items store the role of an assumed-role session: the session ARN CloudTrail shows finds nothing.
+  const role = options.principal === undefined ? undefined : roleArnOfSessionArn(options.principal);
+  if (role) context.stderr.write(`--principal read as the role ${role} (events of all its sessions)\n`);
+  const query = eventQueryOf(role ? { ...options, principal: role } : options, serviceNames);
   const store = await openEventStore({ ...options, readOnly: true });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {

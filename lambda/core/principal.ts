@@ -42,14 +42,19 @@ function fallbackPrincipal(identity: JsonObject | undefined): string {
   );
 }
 
+/** The role of an assumed-role session ARN (`arn:aws:sts::1:assumed-role/Role/session`), else undefined. */
+export function roleArnOfSessionArn(arn: string): string | undefined {
+  const match = ASSUMED_ROLE_ARN.exec(arn);
+  if (!match) return undefined;
+  const [, partition, account, role] = match;
+  return `arn:${partition}:iam::${account}:role/${role}`;
+}
+
 function roleOfAssumedRole(identity: JsonObject | undefined): string | undefined {
   const issuer = objectField(objectField(identity, 'sessionContext'), 'sessionIssuer');
   const issuerArn = textField(issuer, 'arn');
   if (issuerArn) return issuerArn;
-  const match = ASSUMED_ROLE_ARN.exec(textField(identity, 'arn') ?? '');
-  if (!match) return undefined;
-  const [, partition, account, role] = match;
-  return `arn:${partition}:iam::${account}:role/${role}`;
+  return roleArnOfSessionArn(textField(identity, 'arn') ?? '');
 }
 
 function selectPrincipal(

@@ -68,5 +68,17 @@ describe('mltrail query answers', () => {
     expect(whole.stdout.trim().split('\n')).toHaveLength(3);
     expect(whole.stderr).not.toContain('there are more');
     expect(table.stdout).toContain('2 events (the newest 2; there are more: --limit 0 shows all)');
+
+    const bySession = await runMltrail([
+      'query',
+      '--principal',
+      'arn:aws:sts::123456789012:assumed-role/MlRole/session',
+      '--json',
+      ...store,
+    ]);
+    expect(bySession.stderr).toContain(
+      '--principal read as the role arn:aws:iam::123456789012:role/MlRole (events of all its sessions)',
+    );
+    expect(bySession.stdout.trim().split('\n')).toHaveLength(3);
   });
 });
