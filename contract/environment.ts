@@ -17,6 +17,14 @@ export const ENV = {
   MAX_RECORD_BYTES: 'MLTRAIL_MAX_RECORD_BYTES',
   /** Decompressed bytes after which a log file fails (a gzip bomb). */
   MAX_LOG_FILE_BYTES: 'MLTRAIL_MAX_LOG_FILE_BYTES',
+  /** `keep` or `drop`: what is stored of userIdentity.accessKeyId; unset keeps it. */
+  ACCESS_KEY_IDS: 'MLTRAIL_ACCESS_KEY_IDS',
+  /** `keep`, `truncate` (IPv4 /24, IPv6 /48) or `drop`: what is stored of sourceIPAddress; unset keeps it. */
+  SOURCE_IP_ADDRESSES: 'MLTRAIL_SOURCE_IP_ADDRESSES',
+  /** JSON array of the top-level requestParameters keys stored; unset stores every key. */
+  REQUEST_PARAMETER_KEYS: 'MLTRAIL_REQUEST_PARAMETER_KEYS',
+  /** JSON array of the top-level responseElements keys stored; unset stores every key. */
+  RESPONSE_ELEMENT_KEYS: 'MLTRAIL_RESPONSE_ELEMENT_KEYS',
 } as const;
 
 /** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */

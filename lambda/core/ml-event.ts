@@ -10,6 +10,7 @@ import {
   objectField,
   textField,
 } from './json-fields';
+import { type FieldRedaction, redactRecord } from './field-redaction';
 import { type PrincipalFields, toPrincipalFields } from './principal';
 import {
   type ChangedPaths,
@@ -28,6 +29,8 @@ export interface RecordContext {
   readonly logAccountId?: string;
   /** Days to keep an event after its eventTime; undefined or 0 keeps it forever. */
   readonly retentionDays?: number;
+  /** Which sensitive fields are stored; every field as logged when absent. */
+  readonly redaction?: FieldRedaction;
 }
 
 /** A record is kept only when it has these, each a non-empty string. */
@@ -230,9 +233,12 @@ function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
  * into its item. The item is a function of the record and its file only, so that re-ingesting a
  * file rewrites identical items. Every item is storable: keys within DynamoDB's limits (see
  * `toKeyValue`), text attributes capped, payloads within what the item leaves them, and what
- * DynamoDB cannot hold as logged stored as JSON text, its path in `changedPaths`.
+ * DynamoDB cannot hold as logged stored as JSON text, its path in `changedPaths`. The context's
+ * redaction applies first, to the record itself: what it leaves out is neither stored nor searched
+ * for resource ARNs, and, being a policy rather than a storage limit, is not in `changedPaths`.
  */
-export function toMlEvent(record: JsonObject, service: string, context: RecordContext): MlEventItem {
+export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
+  const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
   const eventTime = record.eventTime as string;
   const eventId = record.eventID as string;
