@@ -27,6 +27,16 @@ export const ENV = {
   RESPONSE_ELEMENT_KEYS: 'MLTRAIL_RESPONSE_ELEMENT_KEYS',
 } as const;
 
+/** What is stored of `userIdentity.accessKeyId` (the value of ENV.ACCESS_KEY_IDS). */
+export type AccessKeyIdPolicy = 'keep' | 'drop';
+export const ACCESS_KEY_ID_POLICIES: readonly AccessKeyIdPolicy[] = ['keep', 'drop'];
+/**
+ * What is stored of `sourceIPAddress` (the value of ENV.SOURCE_IP_ADDRESSES): as logged, cut to its
+ * network (IPv4 /24, IPv6 /48; a service name such as `bedrock.amazonaws.com` as logged), or nothing.
+ */
+export type SourceIpAddressPolicy = 'keep' | 'truncate' | 'drop';
+export const SOURCE_IP_ADDRESS_POLICIES: readonly SourceIpAddressPolicy[] = ['keep', 'truncate', 'drop'];
+
 /** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
 export const METRICS_NAMESPACE = 'mltrail';
 

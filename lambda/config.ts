@@ -1,11 +1,7 @@
-import { ENV } from '../contract/environment';
+import { ACCESS_KEY_ID_POLICIES, ENV, SOURCE_IP_ADDRESS_POLICIES } from '../contract/environment';
 import { DEFAULT_WRITE_CONCURRENCY } from './adapters/dynamodb-event-writer';
 import { ConfigurationError } from './core/errors';
-import {
-  ACCESS_KEY_ID_POLICIES,
-  type FieldRedaction,
-  SOURCE_IP_ADDRESS_POLICIES,
-} from './core/field-redaction';
+import type { FieldRedaction } from './core/field-redaction';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, type LogFileLimits } from './core/log-file-reader';
 import { DEFAULT_MAX_RECORD_BYTES } from './core/records-array-splitter';
 import {
@@ -24,7 +20,7 @@ export interface IngestConfig {
   /** Bounds on one file and one record; the reader's defaults when absent. */
   readonly limits?: LogFileLimits;
   /** Which sensitive fields are stored. */
-  readonly redaction: FieldRedaction;
+  readonly redaction?: FieldRedaction;
 }
 
 // Below this a record could not hold a CloudTrail event of a few fields.
@@ -40,7 +36,11 @@ function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number,
   return value;
 }
 
-function readChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[]): T | undefined {
+function readChoice<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   if (!(choices as readonly string[]).includes(text)) {

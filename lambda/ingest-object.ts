@@ -1,7 +1,7 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
 import { LogFileError, LogFileGoneError } from './core/errors';
-import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
 import type { FieldRedaction } from './core/field-redaction';
+import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
 import type { LogFileLimits } from './core/log-file-reader';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';

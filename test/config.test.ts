@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     [
       ENV.RESPONSE_ELEMENT_KEYS,
       '["a",1]',
-      'MLTRAIL_RESPONSE_ELEMENT_KEYS must be a JSON array of key names, got "[\"a\",1]"',
+      'MLTRAIL_RESPONSE_ELEMENT_KEYS must be a JSON array of key names, got "["a",1]"',
     ],
   ])('fails fast naming %s when it is %s', (name, value, message) => {
     expect(() => loadConfig({ [ENV.TABLE_NAME]: 'events', [name]: value })).toThrow(

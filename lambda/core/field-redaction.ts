@@ -1,13 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import type { AccessKeyIdPolicy, SourceIpAddressPolicy } from '../../contract/environment';
 import { asObject, type JsonObject } from './json-fields';
-
-/** What is done with `userIdentity.accessKeyId`. */
-export type AccessKeyIdPolicy = 'keep' | 'drop';
-/** What is done with `sourceIPAddress`: kept, cut to its network (IPv4 /24, IPv6 /48), or dropped. */
-export type SourceIpAddressPolicy = 'keep' | 'truncate' | 'drop';
-
-export const ACCESS_KEY_ID_POLICIES: readonly AccessKeyIdPolicy[] = ['keep', 'drop'];
-export const SOURCE_IP_ADDRESS_POLICIES: readonly SourceIpAddressPolicy[] = ['keep', 'truncate', 'drop'];
 
 /** Which sensitive fields of a record are stored. Every field is kept as logged when absent. */
 export interface FieldRedaction {
@@ -111,7 +104,10 @@ export function redactRecord(record: JsonObject, redaction: FieldRedaction | und
   }
   const { requestParameterKeys, responseElementKeys } = redaction;
   if (requestParameterKeys !== undefined && redacted.requestParameters != null)
-    redacted = { ...redacted, requestParameters: allowKeys(redacted.requestParameters, requestParameterKeys) };
+    redacted = {
+      ...redacted,
+      requestParameters: allowKeys(redacted.requestParameters, requestParameterKeys),
+    };
   if (responseElementKeys !== undefined && redacted.responseElements != null)
     redacted = { ...redacted, responseElements: allowKeys(redacted.responseElements, responseElementKeys) };
   return redacted;

@@ -1,5 +1,6 @@
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { type FieldRedaction, redactRecord } from './field-redaction';
 import {
   asBoolean,
   asObject,
@@ -10,7 +11,6 @@ import {
   objectField,
   textField,
 } from './json-fields';
-import { type FieldRedaction, redactRecord } from './field-redaction';
 import { type PrincipalFields, toPrincipalFields } from './principal';
 import {
   type ChangedPaths,
