@@ -57,11 +57,12 @@ const ARN_KEY = /arns?$/i;
 /**
  * Why a record with this eventSource is not a CloudTrail record, or undefined: `aws:s3`,
  * `aws:dynamodb` and the like are the sources of AWS event notifications, whose files also hold a
- * `Records` array.
+ * `Records` array. The reason does not quote the eventSource: it is read from a record that is not
+ * what it should be, and a reason is logged.
  */
 export function findEventSourceDefect(eventSource: string): string | undefined {
   return eventSource.startsWith('aws:')
-    ? `record is an AWS event notification (eventSource ${eventSource}), not a CloudTrail record`
+    ? 'record is an AWS event notification (an eventSource aws:<service>), not a CloudTrail record'
     : undefined;
 }
 
