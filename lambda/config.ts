@@ -19,7 +19,7 @@ export interface IngestConfig {
   readonly writeConcurrency: number;
   /** Bounds on one file and one record; the reader's defaults when absent. */
   readonly limits?: LogFileLimits;
-  /** Which sensitive fields are stored. */
+  /** Which sensitive fields are stored; every field as logged when absent. */
   readonly redaction?: FieldRedaction;
 }
 

@@ -5,7 +5,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
+import { ENV } from '../contract/environment';
 import { createS3Client } from '../lambda/adapters/aws-clients';
+import { loadConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
 import { logFileText, logObjectKey, makeRecord } from './support/factories';
@@ -152,5 +154,37 @@ describe('log lines of an ingestion of records that hold secrets', () => {
     const printed = printedLines(lines);
     expect(printed).toContain('at byte offset');
     for (const part of SECRET_PARTS) expect(printed).not.toContain(part);
+  });
+
+  it('stores what the redaction variables leave of the good records', async () => {
+    const tableName = await createTestTable(client, 'redaction');
+    const handler = createIngestHandler({
+      config: loadConfig({
+        [ENV.TABLE_NAME]: tableName,
+        [ENV.ACCESS_KEY_IDS]: 'drop',
+        [ENV.SOURCE_IP_ADDRESSES]: 'truncate',
+        [ENV.REQUEST_PARAMETER_KEYS]: '["trainingJobName"]',
+        [ENV.MAX_RECORD_BYTES]: String(MAX_RECORD_BYTES),
+      }),
+      s3,
+      dynamodb: client,
+      logger: recordingLogger([]),
+      metrics: new Metrics({ namespace: 'mltrail-test' }),
+    });
+
+    await handler(
+      sqsEvent({ defects: s3Notification(BUCKET, logObjectKey({ id: 'Defects1' })) }),
+      lambdaContext,
+    );
+
+    const items = (await documents.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+    expect(items).toHaveLength(1);
+    expect(items[0]).not.toHaveProperty('accessKeyId');
+    expect(items[0]).toMatchObject({
+      eventId: 'good-3',
+      sourceIpAddress: '203.0.113.0/24',
+      requestParameters: { trainingJobName: PARAMETER_VALUE },
+    });
+    expect(items[0]?.requestParameters).not.toHaveProperty('hyperParameters');
   });
 });
