@@ -17,7 +17,25 @@ export const ENV = {
   MAX_RECORD_BYTES: 'MLTRAIL_MAX_RECORD_BYTES',
   /** Decompressed bytes after which a log file fails (a gzip bomb). */
   MAX_LOG_FILE_BYTES: 'MLTRAIL_MAX_LOG_FILE_BYTES',
+  /** `keep` or `drop`: what is stored of userIdentity.accessKeyId; unset keeps it. */
+  ACCESS_KEY_IDS: 'MLTRAIL_ACCESS_KEY_IDS',
+  /** `keep`, `truncate` (IPv4 /24, IPv6 /48) or `drop`: what is stored of sourceIPAddress; unset keeps it. */
+  SOURCE_IP_ADDRESSES: 'MLTRAIL_SOURCE_IP_ADDRESSES',
+  /** JSON array of the top-level requestParameters keys stored; unset stores every key. */
+  REQUEST_PARAMETER_KEYS: 'MLTRAIL_REQUEST_PARAMETER_KEYS',
+  /** JSON array of the top-level responseElements keys stored; unset stores every key. */
+  RESPONSE_ELEMENT_KEYS: 'MLTRAIL_RESPONSE_ELEMENT_KEYS',
 } as const;
+
+/** What is stored of `userIdentity.accessKeyId` (the value of ENV.ACCESS_KEY_IDS). */
+export type AccessKeyIdPolicy = 'keep' | 'drop';
+export const ACCESS_KEY_ID_POLICIES: readonly AccessKeyIdPolicy[] = ['keep', 'drop'];
+/**
+ * What is stored of `sourceIPAddress` (the value of ENV.SOURCE_IP_ADDRESSES): as logged, cut to its
+ * network (IPv4 /24, IPv6 /48; a service name such as `bedrock.amazonaws.com` as logged), or nothing.
+ */
+export type SourceIpAddressPolicy = 'keep' | 'truncate' | 'drop';
+export const SOURCE_IP_ADDRESS_POLICIES: readonly SourceIpAddressPolicy[] = ['keep', 'truncate', 'drop'];
 
 /** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
 export const METRICS_NAMESPACE = 'mltrail';

@@ -1,6 +1,7 @@
-import { ENV } from '../contract/environment';
+import { ACCESS_KEY_ID_POLICIES, ENV, SOURCE_IP_ADDRESS_POLICIES } from '../contract/environment';
 import { DEFAULT_WRITE_CONCURRENCY } from './adapters/dynamodb-event-writer';
 import { ConfigurationError } from './core/errors';
+import type { FieldRedaction } from './core/field-redaction';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, type LogFileLimits } from './core/log-file-reader';
 import { DEFAULT_MAX_RECORD_BYTES } from './core/records-array-splitter';
 import {
@@ -18,6 +19,8 @@ export interface IngestConfig {
   readonly writeConcurrency: number;
   /** Bounds on one file and one record; the reader's defaults when absent. */
   readonly limits?: LogFileLimits;
+  /** Which sensitive fields are stored; every field as logged when absent. */
+  readonly redaction?: FieldRedaction;
 }
 
 // Below this a record could not hold a CloudTrail event of a few fields.
@@ -31,6 +34,44 @@ function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number,
     throw new ConfigurationError(`${name} must be a whole number >= ${min}, got "${text}"`);
   }
   return value;
+}
+
+function readChoice<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new ConfigurationError(`${name} must be one of ${choices.join(', ')}, got "${text}"`);
+  }
+  return text as T;
+}
+
+function readKeyList(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigurationError(`${name} must be a JSON array of key names, got "${text}"`, { cause });
+  }
+  if (!Array.isArray(list) || !list.every((key) => typeof key === 'string' && key !== '')) {
+    throw new ConfigurationError(`${name} must be a JSON array of key names, got "${text}"`);
+  }
+  return list;
+}
+
+/** The redaction the variables ask for; a field whose variable is unset is stored as logged. */
+function readRedaction(env: NodeJS.ProcessEnv): FieldRedaction {
+  return {
+    accessKeyIds: readChoice(env, ENV.ACCESS_KEY_IDS, ACCESS_KEY_ID_POLICIES) ?? 'keep',
+    sourceIpAddresses: readChoice(env, ENV.SOURCE_IP_ADDRESSES, SOURCE_IP_ADDRESS_POLICIES) ?? 'keep',
+    requestParameterKeys: readKeyList(env, ENV.REQUEST_PARAMETER_KEYS),
+    responseElementKeys: readKeyList(env, ENV.RESPONSE_ELEMENT_KEYS),
+  };
 }
 
 /** The service catalogue the environment names (the default one, replaced or extended). */
@@ -62,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
         MIN_RECORD_BYTES,
       ),
     },
+    redaction: readRedaction(env),
   };
 }

@@ -1,5 +1,6 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
 import { LogFileError, LogFileGoneError } from './core/errors';
+import type { FieldRedaction } from './core/field-redaction';
 import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
 import type { LogFileLimits } from './core/log-file-reader';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
@@ -54,6 +55,8 @@ export interface IngestSettings {
   readonly now?: () => number;
   /** Bounds on one file and one record. @default the reader's defaults */
   readonly limits?: LogFileLimits;
+  /** Which sensitive fields are stored. @default every field as logged */
+  readonly redaction?: FieldRedaction;
 }
 
 /** What happened to one object. */
@@ -98,6 +101,7 @@ export async function ingestLogObject(
         retentionDays: settings.retentionDays,
         nowEpochSeconds: Math.floor((settings.now ?? Date.now)() / 1000),
         limits: settings.limits,
+        redaction: settings.redaction,
         deadline,
         clock: settings.now,
       },

@@ -30,7 +30,14 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import { ENV, HANDLER_ENTRY, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
+import {
+  type AccessKeyIdPolicy,
+  ENV,
+  HANDLER_ENTRY,
+  METRICS_NAMESPACE,
+  POWERTOOLS_SERVICE_NAME,
+  type SourceIpAddressPolicy,
+} from '../contract/environment';
 import { LOG_FILE_SUFFIX, logFilesPrefix } from '../contract/log-file-layout';
 import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
 import { wildcardResourceFindingId } from './nag-finding';
@@ -192,6 +199,40 @@ export interface MlTrailPipelineProps {
    * @default - the function's built-in default, 2 GiB
    */
   readonly maxLogFileBytes?: number;
+
+  /**
+   * What is stored of each event's `userIdentity.accessKeyId`: `'keep'` stores it, `'drop'` leaves
+   * it out of every item.
+   *
+   * @default 'keep' - the access key id is stored as logged
+   */
+  readonly accessKeyIds?: AccessKeyIdPolicy;
+
+  /**
+   * What is stored of each event's `sourceIPAddress`: `'keep'` stores it as logged, `'truncate'`
+   * stores its network (`203.0.113.0/24`; IPv6 `/48`; a service name such as
+   * `bedrock.amazonaws.com` or `AWS Internal` as logged), `'drop'` leaves it out.
+   *
+   * @default 'keep' - the source address is stored as logged
+   */
+  readonly sourceIpAddresses?: SourceIpAddressPolicy;
+
+  /**
+   * Top-level keys of `requestParameters` that are stored; every other key is left out before the
+   * item is made, so no resource ARN is collected from it either. An empty list stores an empty
+   * `requestParameters`.
+   *
+   * @default - every key is stored
+   */
+  readonly requestParameterKeys?: readonly string[];
+
+  /**
+   * Top-level keys of `responseElements` that are stored, as {@link requestParameterKeys} does
+   * for the request.
+   *
+   * @default - every key is stored
+   */
+  readonly responseElementKeys?: readonly string[];
 
   /**
    * Memory of the ingest function, in MB.
@@ -608,6 +649,12 @@ export class MlTrailPipeline extends Construct {
     if (props.maxRecordBytes !== undefined) environment[ENV.MAX_RECORD_BYTES] = String(props.maxRecordBytes);
     if (props.maxLogFileBytes !== undefined)
       environment[ENV.MAX_LOG_FILE_BYTES] = String(props.maxLogFileBytes);
+    if (props.accessKeyIds !== undefined) environment[ENV.ACCESS_KEY_IDS] = props.accessKeyIds;
+    if (props.sourceIpAddresses !== undefined) environment[ENV.SOURCE_IP_ADDRESSES] = props.sourceIpAddresses;
+    if (props.requestParameterKeys !== undefined)
+      environment[ENV.REQUEST_PARAMETER_KEYS] = JSON.stringify(props.requestParameterKeys);
+    if (props.responseElementKeys !== undefined)
+      environment[ENV.RESPONSE_ELEMENT_KEYS] = JSON.stringify(props.responseElementKeys);
     return environment;
   }
 

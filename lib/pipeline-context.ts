@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { AccessKeyIdPolicy, SourceIpAddressPolicy } from '../contract/environment';
 import type { MlTrailPipelineProps } from './mltrail-pipeline';
 import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
 
@@ -31,6 +32,10 @@ export const CONTEXT_KEYS = {
   deletionProtection: 'deletionProtection',
   alarmTopicArn: 'alarmTopicArn',
   createDashboard: 'createDashboard',
+  accessKeyIds: 'accessKeyIds',
+  sourceIpAddresses: 'sourceIpAddresses',
+  requestParameterKeys: 'requestParameterKeys',
+  responseElementKeys: 'responseElementKeys',
 } as const;
 
 /**
@@ -69,6 +74,10 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     writeConcurrency: context.integer(CONTEXT_KEYS.writeConcurrency),
     maxRecordBytes: context.integer(CONTEXT_KEYS.maxRecordBytes),
     maxLogFileBytes: context.integer(CONTEXT_KEYS.maxLogFileBytes),
+    accessKeyIds: context.string(CONTEXT_KEYS.accessKeyIds) as AccessKeyIdPolicy | undefined,
+    sourceIpAddresses: context.string(CONTEXT_KEYS.sourceIpAddresses) as SourceIpAddressPolicy | undefined,
+    requestParameterKeys: context.stringList(CONTEXT_KEYS.requestParameterKeys),
+    responseElementKeys: context.stringList(CONTEXT_KEYS.responseElementKeys),
     memorySize: context.integer(CONTEXT_KEYS.memorySize),
     timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     maxConcurrency: context.integer(CONTEXT_KEYS.maxConcurrency),
@@ -134,6 +143,26 @@ class ContextReader {
       );
     }
     return list.map((item) => item.trim());
+  }
+
+  /** A JSON array of strings, or comma-separated names (`modelId,guardrailIdentifier`). */
+  stringList(key: string): readonly string[] | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    const list =
+      typeof value === 'string' && !value.startsWith('[')
+        ? value.split(',').map((item) => item.trim())
+        : parseJson(key, value);
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' && item !== '')) {
+      throw invalid(
+        key,
+        value,
+        'a JSON array of key names, or names separated by commas, such as modelId,roleArn',
+      );
+    }
+    return list;
   }
 
   /** A JSON object of strings, given as an object in cdk.json or as a JSON string. */

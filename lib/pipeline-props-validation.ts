@@ -43,6 +43,26 @@ export function requireIntegerInRange(propName: string, value: number, min: numb
   }
 }
 
+/** Throws unless `value` is one of `choices`. */
+export function requireChoice(propName: string, value: string, choices: readonly string[]): void {
+  if (!choices.includes(value)) {
+    throw new PipelinePropsError(
+      `Invalid ${propName} "${value}": give one of ${choices.map((choice) => `'${choice}'`).join(', ')}.`,
+    );
+  }
+}
+
+/** Throws unless every key is a non-empty string: an allow-list of top-level payload keys. */
+export function validateKeyAllowList(propName: string, keys: readonly string[]): void {
+  const bad = keys.find((key) => typeof key !== 'string' || key === '');
+  if (bad !== undefined) {
+    throw new PipelinePropsError(
+      `Invalid ${propName} entry ${JSON.stringify(bad)}: give the top-level key names to store, for example ` +
+        `["modelId"], or leave ${propName} unset to store every key.`,
+    );
+  }
+}
+
 /** Throws unless the S3 key prefix is one CloudTrail accepts and this pipeline can filter on. */
 export function validateLogFilePrefix(prefix: string): void {
   if (prefix === '' || prefix.startsWith('/') || prefix.endsWith('/')) {

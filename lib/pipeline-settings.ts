@@ -1,13 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
+import { ACCESS_KEY_ID_POLICIES, SOURCE_IP_ADDRESS_POLICIES } from '../contract/environment';
 import type { MlTrailPipelineProps } from './mltrail-pipeline';
 import {
   type LogLevel,
   PipelinePropsError,
+  requireChoice,
   requireIntegerInRange,
   requireWholeDays,
   validateCatalogue,
   validateCatalogueNotEmpty,
   validateDataEventResourceTypes,
+  validateKeyAllowList,
   validateLogFilePrefix,
   validateLogLevel,
   validateOrganizationId,
@@ -117,6 +120,18 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
   }
   if (props.maxLogFileBytes !== undefined) {
     requireIntegerInRange('maxLogFileBytes', props.maxLogFileBytes, 1024, Number.MAX_SAFE_INTEGER);
+  }
+  if (props.accessKeyIds !== undefined) {
+    requireChoice('accessKeyIds', props.accessKeyIds, ACCESS_KEY_ID_POLICIES);
+  }
+  if (props.sourceIpAddresses !== undefined) {
+    requireChoice('sourceIpAddresses', props.sourceIpAddresses, SOURCE_IP_ADDRESS_POLICIES);
+  }
+  if (props.requestParameterKeys !== undefined) {
+    validateKeyAllowList('requestParameterKeys', props.requestParameterKeys);
+  }
+  if (props.responseElementKeys !== undefined) {
+    validateKeyAllowList('responseElementKeys', props.responseElementKeys);
   }
 
   const memorySize = props.memorySize ?? DEFAULT_MEMORY_SIZE_MB;

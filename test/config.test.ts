@@ -14,7 +14,48 @@ describe('loadConfig', () => {
       retentionDays: 0,
       writeConcurrency: 4,
       limits: { maxRecordBytes: 16 * 1024 * 1024, maxDecompressedBytes: 2 * 1024 ** 3 },
+      redaction: { accessKeyIds: 'keep', sourceIpAddresses: 'keep' },
     });
+  });
+
+  it('reads which sensitive fields are stored', () => {
+    const config = loadConfig({
+      [ENV.TABLE_NAME]: 'events',
+      [ENV.ACCESS_KEY_IDS]: 'drop',
+      [ENV.SOURCE_IP_ADDRESSES]: 'truncate',
+      [ENV.REQUEST_PARAMETER_KEYS]: '["modelId","guardrailIdentifier"]',
+      [ENV.RESPONSE_ELEMENT_KEYS]: '[]',
+    });
+
+    expect(config.redaction).toEqual({
+      accessKeyIds: 'drop',
+      sourceIpAddresses: 'truncate',
+      requestParameterKeys: ['modelId', 'guardrailIdentifier'],
+      responseElementKeys: [],
+    });
+  });
+
+  it.each([
+    [ENV.ACCESS_KEY_IDS, 'mask', 'MLTRAIL_ACCESS_KEY_IDS must be one of keep, drop, got "mask"'],
+    [
+      ENV.SOURCE_IP_ADDRESSES,
+      'hash',
+      'MLTRAIL_SOURCE_IP_ADDRESSES must be one of keep, truncate, drop, got "hash"',
+    ],
+    [
+      ENV.REQUEST_PARAMETER_KEYS,
+      'modelId,body',
+      'MLTRAIL_REQUEST_PARAMETER_KEYS must be a JSON array of key names, got "modelId,body"',
+    ],
+    [
+      ENV.RESPONSE_ELEMENT_KEYS,
+      '["a",1]',
+      'MLTRAIL_RESPONSE_ELEMENT_KEYS must be a JSON array of key names, got "["a",1]"',
+    ],
+  ])('fails fast naming %s when it is %s', (name, value, message) => {
+    expect(() => loadConfig({ [ENV.TABLE_NAME]: 'events', [name]: value })).toThrow(
+      new ConfigurationError(message),
+    );
   });
 
   it('reads the record limit and the decompressed ceiling', () => {

@@ -57,10 +57,11 @@ function eventIdOf(record: unknown): string | undefined {
   return typeof eventId === 'string' && eventId.length > 0 ? eventId : undefined;
 }
 
-function droppedReason(raw: RawRecord, dropped: LogFormatError): string {
-  return raw.eventSource === undefined
-    ? dropped.message
-    : `${dropped.message} (eventSource ${raw.eventSource})`;
+/** The eventSource is named only when it is one of the catalogue's: a name from the configuration. */
+function droppedReason(raw: RawRecord, dropped: LogFormatError, catalogue: ServiceCatalogue): string {
+  return raw.eventSource !== undefined && serviceOf(catalogue, raw.eventSource)
+    ? `${dropped.message} (eventSource ${raw.eventSource})`
+    : dropped.message;
 }
 
 /**
@@ -102,7 +103,7 @@ export async function ingestLogFile(
         tally.noteMalformed({
           index: raw.index,
           eventId: raw.eventId,
-          reason: droppedReason(raw, raw.dropped),
+          reason: droppedReason(raw, raw.dropped, catalogue),
         });
         continue;
       }

@@ -1,5 +1,6 @@
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { type FieldRedaction, redactRecord } from './field-redaction';
 import {
   asBoolean,
   asObject,
@@ -28,6 +29,8 @@ export interface RecordContext {
   readonly logAccountId?: string;
   /** Days to keep an event after its eventTime; undefined or 0 keeps it forever. */
   readonly retentionDays?: number;
+  /** Which sensitive fields are stored; every field as logged when absent. */
+  readonly redaction?: FieldRedaction;
 }
 
 /** A record is kept only when it has these, each a non-empty string. */
@@ -54,11 +57,12 @@ const ARN_KEY = /arns?$/i;
 /**
  * Why a record with this eventSource is not a CloudTrail record, or undefined: `aws:s3`,
  * `aws:dynamodb` and the like are the sources of AWS event notifications, whose files also hold a
- * `Records` array.
+ * `Records` array. The reason does not quote the eventSource: it is read from a record that is not
+ * what it should be, and a reason is logged.
  */
 export function findEventSourceDefect(eventSource: string): string | undefined {
   return eventSource.startsWith('aws:')
-    ? `record is an AWS event notification (eventSource ${eventSource}), not a CloudTrail record`
+    ? 'record is an AWS event notification (an eventSource aws:<service>), not a CloudTrail record'
     : undefined;
 }
 
@@ -230,9 +234,12 @@ function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
  * into its item. The item is a function of the record and its file only, so that re-ingesting a
  * file rewrites identical items. Every item is storable: keys within DynamoDB's limits (see
  * `toKeyValue`), text attributes capped, payloads within what the item leaves them, and what
- * DynamoDB cannot hold as logged stored as JSON text, its path in `changedPaths`.
+ * DynamoDB cannot hold as logged stored as JSON text, its path in `changedPaths`. The context's
+ * redaction applies first, to the record itself: what it leaves out is neither stored nor searched
+ * for resource ARNs, and, being a policy rather than a storage limit, is not in `changedPaths`.
  */
-export function toMlEvent(record: JsonObject, service: string, context: RecordContext): MlEventItem {
+export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
+  const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
   const eventTime = record.eventTime as string;
   const eventId = record.eventID as string;

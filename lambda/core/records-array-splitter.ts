@@ -138,10 +138,21 @@ function isTokenByte(byte: number): boolean {
   );
 }
 
+// JSON's own punctuation: naming one of these quotes no content.
+const STRUCTURAL_BYTES = new Set([...'{}[],:"'].map((character) => character.charCodeAt(0)));
+
+/**
+ * What kind of byte stands where the grammar breaks, for a message. Only JSON punctuation is quoted;
+ * any other byte is named by its kind, so that a message never carries a character of a record (a
+ * log line must hold no part of an access key id or a request parameter).
+ */
 function describeByte(byte: number): string {
-  return byte >= FIRST_PRINTABLE && byte < 0x7f
-    ? `'${String.fromCharCode(byte)}'`
-    : `byte 0x${byte.toString(16)}`;
+  if (STRUCTURAL_BYTES.has(byte)) return `'${String.fromCharCode(byte)}'`;
+  if ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)) return 'a letter';
+  if (byte >= 0x30 && byte <= 0x39) return 'a digit';
+  if (byte < FIRST_PRINTABLE || byte === 0x7f) return 'a control character';
+  if (byte > 0x7f) return 'a non-ASCII byte';
+  return 'a symbol';
 }
 
 /**
@@ -173,8 +184,6 @@ export class RecordsArraySplitter {
   private depth = 0;
   /** The bare word being read, its digit runs cut to two digits: as valid as the word, and short. */
   private token = '';
-  /** The word's first characters as written, for the message when it is not a JSON value. */
-  private tokenStart = '';
   private tokenOffset = 0;
   private grammarError: LogFormatError | undefined;
   /** The top-level key being read, while it may still be `Records`. */
@@ -501,7 +510,6 @@ export class RecordsArraySplitter {
             if (checking && !acceptsValue)
               this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
             this.token = '';
-            this.tokenStart = '';
             this.appendToken(chunk, i, end);
             this.tokenOffset = this.chunkOffset + i;
             if (end === length) return length;
@@ -530,11 +538,8 @@ export class RecordsArraySplitter {
     const text = chunk.toString('latin1', start, end);
     if (this.token.length === 0 && text.length <= MAX_TOKEN_LENGTH) {
       this.token = text;
-      this.tokenStart = text;
       return;
     }
-    if (this.tokenStart.length < MAX_TOKEN_LENGTH)
-      this.tokenStart += text.slice(0, MAX_TOKEN_LENGTH - this.tokenStart.length);
     this.token += text;
     if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.replace(LONG_DIGIT_RUN, '$1');
     // Still long once its digits are cut, it is neither a number nor a literal, and a prefix is as invalid.
@@ -547,7 +552,10 @@ export class RecordsArraySplitter {
     this.token = '';
     if (this.grammarError) return;
     if (token.length > MAX_TOKEN_LENGTH || !SCALAR_TOKEN.test(token)) {
-      this.failGrammar(this.tokenOffset - this.chunkOffset, `'${this.tokenStart}' is not a JSON value`);
+      this.failGrammar(
+        this.tokenOffset - this.chunkOffset,
+        'a bare word that is not a JSON value (true, false, null or a number)',
+      );
       return;
     }
     this.expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
@@ -607,7 +615,7 @@ export class RecordsArraySplitter {
     const byte = chunk[i] as number;
     if (byte === UNICODE_ESCAPE) return this.scanHexDigits(chunk, i + 1, UNICODE_ESCAPE_DIGITS);
     if (!ESCAPABLE.has(byte))
-      this.failEscape(i, `invalid escape '\\${String.fromCharCode(byte)}' in a string`);
+      this.failEscape(i, `invalid escape in a string ('\\' followed by ${describeByte(byte)})`);
     return i + 1;
   }
 

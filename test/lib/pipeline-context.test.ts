@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../contract/environment';
+import { MlTrailPipeline } from '../../lib/mltrail-pipeline';
 import { MlTrailStack } from '../../lib/mltrail-stack';
 import { pipelinePropsFromContext } from '../../lib/pipeline-context';
 import { createTestApp, logicalIdOf } from './pipeline-app';
@@ -66,6 +67,10 @@ describe('pipelinePropsFromContext', () => {
       /Invalid context value extraServices=\{forecast\}: it is not valid JSON/,
     ],
     [
+      { requestParameterKeys: '["modelId",1]' },
+      /Invalid context value requestParameterKeys=.*a JSON array of key names/,
+    ],
+    [
       { serviceCatalogue: '["forecast"]' },
       /Invalid context value serviceCatalogue=.*a JSON object of strings/,
     ],
@@ -103,5 +108,73 @@ describe('MlTrailStack with reader limits from context', () => {
         .Environment.Variables;
     expect(variables[ENV.MAX_RECORD_BYTES]).toBe('4194304');
     expect(variables[ENV.MAX_LOG_FILE_BYTES]).toBe('1073741824');
+  });
+});
+
+function functionVariables(stack: Stack, ingestFunction: MlTrailPipeline['ingestFunction']) {
+  return Template.fromStack(stack).toJSON().Resources[logicalIdOf(ingestFunction)].Properties.Environment
+    .Variables as Record<string, string>;
+}
+
+describe('sensitive fields', () => {
+  it('stores every field as logged by default: the function gets no redaction variable', () => {
+    const stack = new MlTrailStack(createTestApp(), 'MlTrail');
+
+    const variables = functionVariables(stack, stack.pipeline.ingestFunction);
+
+    for (const name of [
+      ENV.ACCESS_KEY_IDS,
+      ENV.SOURCE_IP_ADDRESSES,
+      ENV.REQUEST_PARAMETER_KEYS,
+      ENV.RESPONSE_ELEMENT_KEYS,
+    ]) {
+      expect(variables).not.toHaveProperty(name);
+    }
+  });
+
+  it('passes the redaction props to the function', () => {
+    const stack = new Stack(createTestApp(), 'FromProps');
+    const pipeline = new MlTrailPipeline(stack, 'Pipeline', {
+      accessKeyIds: 'drop',
+      sourceIpAddresses: 'truncate',
+      requestParameterKeys: ['modelId', 'guardrailIdentifier'],
+      responseElementKeys: [],
+    });
+
+    const variables = functionVariables(stack, pipeline.ingestFunction);
+
+    expect(variables).toMatchObject({
+      [ENV.ACCESS_KEY_IDS]: 'drop',
+      [ENV.SOURCE_IP_ADDRESSES]: 'truncate',
+      [ENV.REQUEST_PARAMETER_KEYS]: '["modelId","guardrailIdentifier"]',
+      [ENV.RESPONSE_ELEMENT_KEYS]: '[]',
+    });
+  });
+
+  it('passes the redaction given as -c strings to the function', () => {
+    const stack = new MlTrailStack(
+      createTestApp({
+        accessKeyIds: 'drop',
+        sourceIpAddresses: 'drop',
+        requestParameterKeys: 'modelId, roleArn',
+        responseElementKeys: '["trainingJobArn"]',
+      }),
+      'MlTrail',
+    );
+
+    const variables = functionVariables(stack, stack.pipeline.ingestFunction);
+
+    expect(variables).toMatchObject({
+      [ENV.ACCESS_KEY_IDS]: 'drop',
+      [ENV.SOURCE_IP_ADDRESSES]: 'drop',
+      [ENV.REQUEST_PARAMETER_KEYS]: '["modelId","roleArn"]',
+      [ENV.RESPONSE_ELEMENT_KEYS]: '["trainingJobArn"]',
+    });
+  });
+
+  it('takes the allow-lists from cdk.json as arrays', () => {
+    const { props } = propsFrom({ requestParameterKeys: ['modelId'], sourceIpAddresses: 'truncate' });
+
+    expect(props).toMatchObject({ requestParameterKeys: ['modelId'], sourceIpAddresses: 'truncate' });
   });
 });

@@ -93,6 +93,26 @@ describe('prop validation', () => {
     ['a write concurrency of zero', { writeConcurrency: 0 }, /Invalid writeConcurrency 0/],
     ['a record limit under 1 KiB', { maxRecordBytes: 100 }, /Invalid maxRecordBytes 100/],
     ['a log file ceiling in part bytes', { maxLogFileBytes: 1.5e6 + 0.5 }, /Invalid maxLogFileBytes/],
+    [
+      'an access key policy that is not a choice',
+      { accessKeyIds: 'mask' as never },
+      /Invalid accessKeyIds "mask": give one of 'keep', 'drop'/,
+    ],
+    [
+      'a source address policy that is not a choice',
+      { sourceIpAddresses: 'hash' as never },
+      /Invalid sourceIpAddresses "hash": give one of 'keep', 'truncate', 'drop'/,
+    ],
+    [
+      'an empty request parameter key',
+      { requestParameterKeys: ['modelId', ''] },
+      /Invalid requestParameterKeys entry "": give the top-level key names/,
+    ],
+    [
+      'a response element key that is not a string',
+      { responseElementKeys: [7 as never] },
+      /Invalid responseElementKeys entry 7/,
+    ],
     ['64 MB of memory', { memorySize: 64 }, /Invalid memorySize 64: .*from 128 to 10240/],
     ['a timeout over 15 minutes', { timeout: Duration.minutes(20) }, /Invalid timeout "20 minutes"/],
     [
