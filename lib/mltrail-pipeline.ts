@@ -109,11 +109,12 @@ export interface MlTrailPipelineProps {
   readonly breakGlassRoleArn?: string;
 
   /**
-   * Protect each log file version with S3 Object Lock in governance mode for this many days. Object
-   * Lock needs versioning (the bucket is versioned) and is enabled when the bucket is created: set
-   * it before the first deployment, as CloudFormation cannot add it to the deployed bucket, and
-   * it can never be turned off. Only the `breakGlassRoleArn` may bypass governance retention.
-   * Only for a new trail.
+   * Protect each log file version with S3 Object Lock in governance mode for this many days
+   * (1-36500): no one but the `breakGlassRoleArn` (who may bypass governance retention) can delete
+   * it sooner, and lifecycle expiry waits for the retention to end. Object Lock needs versioning
+   * (the bucket is versioned) and can only be set when the bucket is created: set it before the
+   * first deployment, not on a deployed stack. Once on, Object Lock can never be turned off. Only
+   * for a new trail.
    *
    * @default - no Object Lock: the bucket policy's Deny statements and versioning protect the files
    */
