@@ -542,6 +542,7 @@ describe('outputs', () => {
     expect(outputs.DeadLetterQueueArn.Value).toEqual({ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] });
     expect(outputs.IngestFunctionName.Value).toEqual({ Ref: ids.function });
     expect(outputs.TrailArn.Value).toEqual(renderedTrailArn(trailName));
+    expect(outputs.LogFilesKeyArn.Value).toEqual({ 'Fn::GetAtt': [ids.logFilesKey, 'Arn'] });
   });
 });
 
