@@ -47,6 +47,7 @@ import { type LogLevel, PipelinePropsError, validateEnvironmentSize } from './pi
 import { resolveSettings, type Settings } from './pipeline-settings';
 import { selectTrailEvents } from './trail-event-selectors';
 import { TrailLogBucket } from './trail-log-bucket';
+import { TrailLogKey } from './trail-log-key';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -90,6 +91,41 @@ export interface MlTrailPipelineProps {
    * @default - the `encryptionKey` of `existingLogBucket`, if it has one; otherwise none
    */
   readonly logEncryptionKey?: IKey;
+
+  /**
+   * Encrypt the new trail's log and digest files with a customer-managed KMS key that this
+   * construct creates (rotated yearly, retained with the stack). Its key policy lets CloudTrail use
+   * it for this trail only, and the function decrypts with it only through S3 reads. The key is
+   * also the log bucket's default encryption. `false` keeps SSE-S3. Only for a new trail; the
+   * access-log bucket stays SSE-S3 either way (server access logging requires it).
+   *
+   * Whoever reads log files outside the pipeline also needs `kms:Decrypt` on the key.
+   *
+   * @default true - a new customer-managed key
+   */
+  readonly encryptLogsWithKms?: boolean;
+
+  /**
+   * ARN of an IAM role (with its path, if it has one) that alone may delete log files from the new log bucket and, besides the stack's CloudFormation
+   * execution role, change its policy, lifecycle, versioning, encryption, logging or Object Lock.
+   * Only for a new trail.
+   *
+   * @default - no principal may delete log files; only the CloudFormation execution role (a
+   * `cdk deploy`) may change the bucket's configuration
+   */
+  readonly breakGlassRoleArn?: string;
+
+  /**
+   * Protect each log file version with S3 Object Lock in governance mode for this many days
+   * (1-36500): no one but the `breakGlassRoleArn` (who may bypass governance retention) can delete
+   * it sooner, and lifecycle expiry waits for the retention to end. Object Lock needs versioning
+   * (the bucket is versioned) and can only be set when the bucket is created: set it before the
+   * first deployment, not on a deployed stack. Once on, Object Lock can never be turned off. Only
+   * for a new trail.
+   *
+   * @default - no Object Lock: the bucket policy's Deny statements and versioning protect the files
+   */
+  readonly objectLockRetentionDays?: number;
 
   /**
    * Name of the new trail. The bucket policy names the trail's ARN in its `aws:SourceArn`
@@ -368,12 +404,15 @@ export class MlTrailPipeline extends Construct {
   readonly ingestFunction: IFunction;
   /** ARN of the trail this construct created, if it created one. */
   readonly trailArn?: string;
+  /** The key the new trail encrypts its log files with, unless `encryptLogsWithKms` is false or the trail exists. */
+  readonly logFilesKey?: IKey;
   /** The operational alarms. */
   readonly alarms: readonly IAlarm[];
   /** The operator's dashboard, unless `createDashboard` is false. */
   readonly dashboard?: Dashboard;
 
   private readonly tableStreamArn: string;
+  private readonly logFilesKeyConstruct?: TrailLogKey;
 
   constructor(scope: Construct, id: string, props: MlTrailPipelineProps = {}) {
     super(scope, id);
@@ -398,18 +437,27 @@ export class MlTrailPipeline extends Construct {
         resourceName: trailName,
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       });
+      this.logFilesKeyConstruct =
+        (props.encryptLogsWithKms ?? true)
+          ? new TrailLogKey(this, 'LogFilesKey', { trailArn: this.trailArn })
+          : undefined;
+      this.logFilesKey = this.logFilesKeyConstruct?.key;
       const logBucket = new TrailLogBucket(this, 'LogBucket', {
         trailArn: this.trailArn,
         keyPrefix: settings.keyPrefix,
         organizationId: props.isOrganizationTrail ? props.organizationId : undefined,
         logExpiration: props.logExpiration ?? DEFAULT_LOG_EXPIRATION,
         serverAccessLogsBucket: props.serverAccessLogsBucket,
+        encryptionKey: this.logFilesKey,
+        breakGlassRoleArn: props.breakGlassRoleArn,
+        objectLockRetentionDays: props.objectLockRetentionDays,
       });
       this.logBucket = logBucket.bucket;
       const trail = new CfnTrail(this, 'Trail', {
         trailName,
         s3BucketName: logBucket.bucket.bucketName,
         s3KeyPrefix: props.logFilePrefix,
+        kmsKeyId: this.logFilesKey?.keyArn,
         isLogging: true,
         isMultiRegionTrail: true,
         includeGlobalServiceEvents: true,
@@ -574,6 +622,7 @@ export class MlTrailPipeline extends Construct {
     );
     const logEncryptionKey = props.logEncryptionKey ?? props.existingLogBucket?.encryptionKey;
     logEncryptionKey?.grantDecrypt(role);
+    this.logFilesKeyConstruct?.grantDecryptThroughS3(role);
 
     const environment = this.functionEnvironment(props, settings);
     validateEnvironmentSize(environment, TABLE_NAME_MAX_BYTES);
@@ -676,7 +725,9 @@ export class MlTrailPipeline extends Construct {
       reason:
         'The CDK BucketNotificationsHandler custom resource (it sets the log bucket notification, a ' +
         'CloudFormation deploy-time call) gets AWSLambdaBasicExecutionRole from the CDK, which exposes no ' +
-        'option to replace it; the policy only lets it write its own CloudWatch logs.',
+        'option to replace it. That policy grants logs:CreateLogGroup, logs:CreateLogStream and ' +
+        'logs:PutLogEvents on every log group of the account, not only its own: accepted because only ' +
+        'CloudFormation invokes the function, with the notification configuration of this stack.',
     });
   }
 }

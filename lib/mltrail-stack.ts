@@ -55,6 +55,13 @@ export class MlTrailStack extends Stack {
     if (this.pipeline.trailArn !== undefined) {
       output('TrailArn', this.pipeline.trailArn, 'Trail created by this stack');
     }
+    if (this.pipeline.logFilesKey !== undefined) {
+      output(
+        'LogFilesKeyArn',
+        this.pipeline.logFilesKey.keyArn,
+        'KMS key of the log files; readers of the log bucket need kms:Decrypt on it',
+      );
+    }
   }
 }
 

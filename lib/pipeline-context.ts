@@ -15,6 +15,9 @@ export const CONTEXT_KEYS = {
   existingLogBucketName: 'existingLogBucketName',
   logFilePrefix: 'logFilePrefix',
   logEncryptionKeyArn: 'logEncryptionKeyArn',
+  encryptLogsWithKms: 'encryptLogsWithKms',
+  breakGlassRoleArn: 'breakGlassRoleArn',
+  objectLockRetentionDays: 'objectLockRetentionDays',
   trailName: 'trailName',
   organizationId: 'organizationId',
   mlDataEvents: 'mlDataEvents',
@@ -62,6 +65,9 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
       logEncryptionKeyArn === undefined
         ? undefined
         : Key.fromKeyArn(scope, 'LogEncryptionKey', logEncryptionKeyArn),
+    encryptLogsWithKms: context.boolean(CONTEXT_KEYS.encryptLogsWithKms),
+    breakGlassRoleArn: context.string(CONTEXT_KEYS.breakGlassRoleArn),
+    objectLockRetentionDays: context.integer(CONTEXT_KEYS.objectLockRetentionDays),
     trailName: context.string(CONTEXT_KEYS.trailName),
     isOrganizationTrail: organizationId === undefined ? undefined : true,
     organizationId,

@@ -15,6 +15,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 // CloudTrail trail names: 3-128 characters, start and end with a letter or digit, no adjacent separators.
 const TRAIL_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-])){1,126}[A-Za-z0-9]$/;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const RESOURCE_TYPE_PATTERN = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
 const MAX_S3_KEY_PREFIX_LENGTH = 200;
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -84,6 +85,16 @@ export function validateTrailName(name: string): void {
     throw new PipelinePropsError(
       `Invalid trailName "${name}": use 3-128 letters, digits, ".", "_" or "-", starting and ending with a ` +
         'letter or digit, with no two separators in a row.',
+    );
+  }
+}
+
+/** Throws unless `arn` is an IAM role ARN (a token is accepted as is). */
+export function validateBreakGlassRoleArn(arn: string): void {
+  if (!Token.isUnresolved(arn) && !ROLE_ARN_PATTERN.test(arn)) {
+    throw new PipelinePropsError(
+      `Invalid breakGlassRoleArn "${arn}": give an IAM role ARN such as ` +
+        '"arn:aws:iam::123456789012:role/LogBucketBreakGlass" (the role, not an assumed-role session).',
     );
   }
 }

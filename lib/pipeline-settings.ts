@@ -7,6 +7,7 @@ import {
   requireChoice,
   requireIntegerInRange,
   requireWholeDays,
+  validateBreakGlassRoleArn,
   validateCatalogue,
   validateCatalogueNotEmpty,
   validateDataEventResourceTypes,
@@ -24,6 +25,8 @@ export const DEFAULT_MEMORY_SIZE_MB = 512;
 export const DEFAULT_TIMEOUT = Duration.minutes(5);
 const DEFAULT_MAX_RECEIVE_COUNT = 5;
 const DEFAULT_MAX_CONCURRENCY = 10;
+/** S3 Object Lock's longest default retention: 100 years. */
+const MAX_OBJECT_LOCK_DAYS = 36_500;
 
 /** The pipeline's settings after validation and defaults. */
 export interface Settings {
@@ -47,6 +50,9 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
       mlDataEvents: props.mlDataEvents,
       logExpiration: props.logExpiration,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
+      encryptLogsWithKms: props.encryptLogsWithKms,
+      breakGlassRoleArn: props.breakGlassRoleArn,
+      objectLockRetentionDays: props.objectLockRetentionDays,
     };
     for (const [name, value] of Object.entries(newTrailOnly)) {
       if (value !== undefined) {
@@ -59,7 +65,7 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
   } else if (props.logEncryptionKey !== undefined) {
     throw new PipelinePropsError(
       'logEncryptionKey is for the log files of an existing trail, but existingLogBucket is not set: the new ' +
-        'log bucket uses SSE-S3. Remove logEncryptionKey, or set existingLogBucket.',
+        'trail encrypts with a key of its own (encryptLogsWithKms). Remove logEncryptionKey, or set existingLogBucket.',
     );
   }
 
@@ -92,6 +98,12 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
     dataEventResourceTypes = props.mlDataEvents;
   }
 
+  if (props.breakGlassRoleArn !== undefined) {
+    validateBreakGlassRoleArn(props.breakGlassRoleArn);
+  }
+  if (props.objectLockRetentionDays !== undefined) {
+    requireIntegerInRange('objectLockRetentionDays', props.objectLockRetentionDays, 1, MAX_OBJECT_LOCK_DAYS);
+  }
   if (props.logExpiration !== undefined) {
     requireWholeDays('logExpiration', props.logExpiration, 'use Duration.days(n).');
   }

@@ -15,6 +15,7 @@ import {
   logicalIdOf,
   renderedObjectArn,
   renderedTrailArn,
+  renderedTrailArnPattern,
 } from './pipeline-app';
 
 type Statement = Record<string, unknown>;
@@ -31,6 +32,7 @@ let ids: {
   function: string;
   functionRole: string;
   logGroup: string;
+  logFilesKey: string;
 };
 let trailName: string;
 
@@ -49,6 +51,7 @@ beforeAll(() => {
     function: logicalIdOf(pipeline.ingestFunction),
     functionRole: logicalIdOf(child('IngestFunctionRole')),
     logGroup: logicalIdOf(child('IngestFunctionLogGroup')),
+    logFilesKey: logicalIdOf(child('LogFilesKey').node.findChild('Key')),
   };
   const name = new Capture();
   template.hasResourceProperties('AWS::CloudTrail::Trail', { TrailName: name });
@@ -93,7 +96,7 @@ describe('trail', () => {
 });
 
 describe('log bucket', () => {
-  it('is private, SSE-S3 encrypted, versioned and owner-enforced', () => {
+  it("is private, encrypted by default with the trail's KMS key, versioned and owner-enforced", () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -101,13 +104,18 @@ describe('log bucket', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
       VersioningConfiguration: { Status: 'Enabled' },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
     });
     const bucket = template.toJSON().Resources[ids.logBucket];
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      {
+        ServerSideEncryptionByDefault: {
+          SSEAlgorithm: 'aws:kms',
+          KMSMasterKeyID: { 'Fn::GetAtt': [ids.logFilesKey, 'Arn'] },
+        },
+      },
+    ]);
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.DeletionPolicy).toBe('Retain');
   });
@@ -133,6 +141,9 @@ describe('log bucket', () => {
     });
     const accessLogs = template.toJSON().Resources[ids.accessLogsBucket];
     expect(accessLogs.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
+    expect(accessLogs.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+    ]);
     expect(accessLogs.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(365);
     expect(bucketPolicyStatements(ids.accessLogsBucket)).toContainEqual(
       expect.objectContaining({
@@ -327,7 +338,7 @@ describe('function', () => {
     expect(role.Properties.Policies).toBeUndefined();
   });
 
-  it('may write its logs, read log files under AWSLogs/, batch-write to the table and consume the queue: nothing else', () => {
+  it('may write its logs, read log files under AWSLogs/, decrypt them through S3, batch-write to the table and consume the queue: nothing else', () => {
     const policies = Object.values(
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: ids.functionRole }] } }),
     );
@@ -349,6 +360,20 @@ describe('function', () => {
         Effect: 'Allow',
         Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
         Resource: { 'Fn::GetAtt': [ids.table, 'Arn'] },
+      },
+      {
+        Sid: 'DecryptLogFilesThroughS3',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::GetAtt': [ids.logFilesKey, 'Arn'] },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+            },
+          },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': renderedTrailArnPattern() },
+        },
       },
       {
         Effect: 'Allow',
@@ -517,6 +542,7 @@ describe('outputs', () => {
     expect(outputs.DeadLetterQueueArn.Value).toEqual({ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] });
     expect(outputs.IngestFunctionName.Value).toEqual({ Ref: ids.function });
     expect(outputs.TrailArn.Value).toEqual(renderedTrailArn(trailName));
+    expect(outputs.LogFilesKeyArn.Value).toEqual({ 'Fn::GetAtt': [ids.logFilesKey, 'Arn'] });
   });
 });
 
@@ -533,5 +559,13 @@ describe('cdk-nag', () => {
     for (const reason of Object.values(rules)) {
       expect(reason.length).toBeGreaterThan(100);
     }
+  });
+
+  it("states that the notifications handler's managed policy reaches every log group of the account", () => {
+    const reason =
+      acknowledgedRules(stack)[
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'
+      ];
+    expect(reason).toMatch(/logs:CreateLogGroup.* on every log group of the account, not only its own/);
   });
 });

@@ -1,8 +1,14 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MlTrailPipeline } from '../../lib/mltrail-pipeline';
-import { createTestApp, logicalIdOf, renderedObjectArn, renderedTrailArn } from './pipeline-app';
+import {
+  createTestApp,
+  logicalIdOf,
+  renderedObjectArn,
+  renderedTrailArn,
+  renderedTrailArnPattern,
+} from './pipeline-app';
 
 const ORGANIZATION_ID = 'o-a1b2c3d4e5';
 const TRAIL_NAME = 'org-ml-audit';
@@ -55,6 +61,38 @@ describe('an organization trail with a key prefix', () => {
         },
       },
     });
+  });
+
+  it('lets CloudTrail encrypt only for the organization trail, whose ARN is in this management account', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudTrailToEncryptLogFiles',
+            Condition: {
+              StringEquals: { 'aws:SourceArn': renderedTrailArn(TRAIL_NAME) },
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': renderedTrailArnPattern() },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('denies writes under <prefix>/AWSLogs/ to every principal but CloudTrail', () => {
+    const [policy] = Object.values(
+      template.findResources('AWS::S3::BucketPolicy', {
+        Properties: { Bucket: { Ref: logBucketId } },
+      }),
+    );
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Sid: 'DenyLogFilesNotWrittenByCloudTrail',
+        Effect: 'Deny',
+        Resource: renderedObjectArn(logBucketId, '/audit/AWSLogs/*'),
+      }),
+    );
   });
 
   it('notifies and reads only objects under <prefix>/AWSLogs/', () => {

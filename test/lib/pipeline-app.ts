@@ -56,6 +56,16 @@ export function renderedTrailArn(trailName: string): unknown {
   };
 }
 
+/** `arn:<partition>:cloudtrail:*:<account>:trail/*`, every trail of the account, as CloudFormation renders it. */
+export function renderedTrailArnPattern(): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:*:', { Ref: 'AWS::AccountId' }, ':trail/*'],
+    ],
+  };
+}
+
 /** `<bucket ARN>/<path>` as CloudFormation renders it for a bucket in the stack. */
 export function renderedObjectArn(bucketLogicalId: string, ...path: unknown[]): unknown {
   return { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }, ...path]] };

@@ -48,6 +48,19 @@ describe('pipelinePropsFromContext', () => {
     expect(stack.resolve(props.alarmTopic?.topicArn)).toBe('arn:aws:sns:us-east-1:111122223333:ops');
   });
 
+  it('reads the log protection settings: KMS opt-out, break-glass role and Object Lock days', () => {
+    const { props } = propsFrom({
+      encryptLogsWithKms: 'false',
+      breakGlassRoleArn: 'arn:aws:iam::111122223333:role/LogBucketBreakGlass',
+      objectLockRetentionDays: '30',
+    });
+    expect(props).toMatchObject({
+      encryptLogsWithKms: false,
+      breakGlassRoleArn: 'arn:aws:iam::111122223333:role/LogBucketBreakGlass',
+      objectLockRetentionDays: 30,
+    });
+  });
+
   it('takes typed values from cdk.json as they are', () => {
     const { props } = propsFrom({
       mlDataEvents: true,

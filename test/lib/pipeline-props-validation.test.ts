@@ -138,6 +138,34 @@ describe('prop validation', () => {
       /logExpiration applies only to/,
     ],
     [
+      'a break-glass role given as an assumed-role session',
+      { breakGlassRoleArn: 'arn:aws:sts::111122223333:assumed-role/BreakGlass/alice' },
+      /Invalid breakGlassRoleArn "arn:aws:sts::111122223333:assumed-role\/BreakGlass\/alice": give an IAM role ARN/,
+    ],
+    [
+      'an Object Lock retention of zero days',
+      { objectLockRetentionDays: 0 },
+      /Invalid objectLockRetentionDays 0: .*from 1 to 36500/,
+    ],
+    [
+      'KMS encryption with an existing bucket',
+      (stack) => ({ existingLogBucket: existingBucket(stack), encryptLogsWithKms: false }),
+      /encryptLogsWithKms applies only to/,
+    ],
+    [
+      'a break-glass role with an existing bucket',
+      (stack) => ({
+        existingLogBucket: existingBucket(stack),
+        breakGlassRoleArn: 'arn:aws:iam::111122223333:role/BreakGlass',
+      }),
+      /breakGlassRoleArn applies only to/,
+    ],
+    [
+      'Object Lock with an existing bucket',
+      (stack) => ({ existingLogBucket: existingBucket(stack), objectLockRetentionDays: 30 }),
+      /objectLockRetentionDays applies only to/,
+    ],
+    [
       'a log encryption key without an existing bucket',
       (stack) => ({
         logEncryptionKey: Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:111122223333:key/abc'),
