@@ -17,6 +17,10 @@ export const ENV = {
   MAX_RECORD_BYTES: 'MLTRAIL_MAX_RECORD_BYTES',
   /** Decompressed bytes after which a log file fails (a gzip bomb). */
   MAX_LOG_FILE_BYTES: 'MLTRAIL_MAX_LOG_FILE_BYTES',
+  /** The only bucket whose notifications the function reads; a notification of another is refused. Unset: any bucket. */
+  LOG_BUCKET: 'MLTRAIL_LOG_BUCKET',
+  /** Account that owns the log bucket, sent as `ExpectedBucketOwner` on every read. Unset: not sent. */
+  LOG_BUCKET_OWNER: 'MLTRAIL_LOG_BUCKET_OWNER',
 } as const;
 
 /** CloudWatch namespace of the function's Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
@@ -35,6 +39,8 @@ export const METRIC_NAMES = {
   MALFORMED_RECORDS: 'MalformedRecords',
   /** Events DynamoDB refused to store even alone (ValidationException): left out, the file goes on. */
   EVENTS_REJECTED: 'EventsRejected',
+  /** Notifications naming a bucket other than the log bucket: refused unread and acknowledged. */
+  FOREIGN_BUCKET_NOTIFICATIONS: 'ForeignBucketNotifications',
 } as const;
 
 /** Path of the function's entry file, relative to the project root; it exports `handler`. */

@@ -18,6 +18,10 @@ export interface IngestConfig {
   readonly writeConcurrency: number;
   /** Bounds on one file and one record; the reader's defaults when absent. */
   readonly limits?: LogFileLimits;
+  /** The only bucket whose notifications are read; absent, any bucket (the CLI reads any). */
+  readonly logBucket?: string;
+  /** Account id sent as `ExpectedBucketOwner` on every GetObject; absent, not sent. */
+  readonly logBucketOwner?: string;
 }
 
 // Below this a record could not hold a CloudTrail event of a few fields.
@@ -43,8 +47,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
     ? parseServiceCatalogue(replacementJson, ENV.SERVICE_CATALOGUE)
     : undefined;
   const extra = extraJson ? parseServiceCatalogue(extraJson, ENV.EXTRA_SERVICES) : undefined;
+  const logBucketOwner = env[ENV.LOG_BUCKET_OWNER] || undefined;
+  if (logBucketOwner !== undefined && !/^\d{12}$/.test(logBucketOwner)) {
+    throw new ConfigurationError(
+      `${ENV.LOG_BUCKET_OWNER} must be a 12-digit account id, got "${logBucketOwner}"`,
+    );
+  }
   return {
     tableName,
+    logBucket: env[ENV.LOG_BUCKET] || undefined,
+    logBucketOwner,
     catalogue: resolveServiceCatalogue(replacement, extra),
     retentionDays: readWholeNumber(env, ENV.RETENTION_DAYS, 0, 0),
     writeConcurrency: readWholeNumber(env, ENV.WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, 1),
