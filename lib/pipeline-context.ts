@@ -30,6 +30,7 @@ export const CONTEXT_KEYS = {
   maxConcurrency: 'maxConcurrency',
   deletionProtection: 'deletionProtection',
   alarmTopicArn: 'alarmTopicArn',
+  heartbeatMinutes: 'heartbeatMinutes',
   createDashboard: 'createDashboard',
 } as const;
 
@@ -46,6 +47,7 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
   const logExpirationDays = context.integer(CONTEXT_KEYS.logExpirationDays);
   const retentionDays = context.integer(CONTEXT_KEYS.retentionDays);
   const timeoutSeconds = context.integer(CONTEXT_KEYS.timeoutSeconds);
+  const heartbeatMinutes = context.integer(CONTEXT_KEYS.heartbeatMinutes);
 
   return {
     existingLogBucket:
@@ -75,6 +77,7 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     deletionProtection: context.boolean(CONTEXT_KEYS.deletionProtection),
     alarmTopic:
       alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn),
+    heartbeatPeriod: heartbeatMinutes === undefined ? undefined : Duration.minutes(heartbeatMinutes),
   };
 }
 
