@@ -1,7 +1,7 @@
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
-  BucketNotificationDestinationType,
   type BucketNotificationDestinationConfig,
+  BucketNotificationDestinationType,
   type IBucketNotificationDestination,
   type IBucketRef,
 } from 'aws-cdk-lib/aws-s3';

@@ -30,6 +30,7 @@ describe('pipelinePropsFromContext', () => {
       extraServices: '{"forecast.amazonaws.com":"forecast"}',
       logLevel: 'debug',
       alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops',
+      heartbeatMinutes: '180',
     });
     expect(props).toMatchObject({
       isOrganizationTrail: true,
@@ -44,6 +45,7 @@ describe('pipelinePropsFromContext', () => {
     expect(props.retention?.toDays()).toBe(365);
     expect(props.logExpiration?.toDays()).toBe(730);
     expect(props.timeout?.toSeconds()).toBe(Duration.minutes(2).toSeconds());
+    expect(props.heartbeatPeriod?.toMinutes()).toBe(180);
     expect(stack.resolve(props.alarmTopic?.topicArn)).toBe('arn:aws:sns:us-east-1:111122223333:ops');
   });
 
