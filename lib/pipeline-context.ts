@@ -12,6 +12,7 @@ import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
  */
 export const CONTEXT_KEYS = {
   existingLogBucketName: 'existingLogBucketName',
+  existingLogBucketAccount: 'existingLogBucketAccount',
   logFilePrefix: 'logFilePrefix',
   logEncryptionKeyArn: 'logEncryptionKeyArn',
   trailName: 'trailName',
@@ -41,6 +42,13 @@ export const CONTEXT_KEYS = {
 export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps {
   const context = new ContextReader(scope);
   const existingLogBucketName = context.string(CONTEXT_KEYS.existingLogBucketName);
+  const existingLogBucketAccount = context.string(CONTEXT_KEYS.existingLogBucketAccount);
+  if (existingLogBucketAccount !== undefined && existingLogBucketName === undefined) {
+    throw new PipelinePropsError(
+      `${CONTEXT_KEYS.existingLogBucketAccount} is set but ${CONTEXT_KEYS.existingLogBucketName} is not: give the ` +
+        'name of the bucket that account owns, or remove the account.',
+    );
+  }
   const logEncryptionKeyArn = context.string(CONTEXT_KEYS.logEncryptionKeyArn);
   const organizationId = context.string(CONTEXT_KEYS.organizationId);
   const alarmTopicArn = context.string(CONTEXT_KEYS.alarmTopicArn);
@@ -53,7 +61,11 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     existingLogBucket:
       existingLogBucketName === undefined
         ? undefined
-        : Bucket.fromBucketName(scope, 'ExistingLogBucket', existingLogBucketName),
+        : Bucket.fromBucketAttributes(scope, 'ExistingLogBucket', {
+            bucketName: existingLogBucketName,
+            // The bucket's owner: the queue policy, the read grant and ExpectedBucketOwner name it.
+            account: existingLogBucketAccount,
+          }),
     logFilePrefix: context.string(CONTEXT_KEYS.logFilePrefix),
     logEncryptionKey:
       logEncryptionKeyArn === undefined
