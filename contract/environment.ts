@@ -25,6 +25,10 @@ export const ENV = {
   REQUEST_PARAMETER_KEYS: 'MLTRAIL_REQUEST_PARAMETER_KEYS',
   /** JSON array of the top-level responseElements keys stored; unset stores every key. */
   RESPONSE_ELEMENT_KEYS: 'MLTRAIL_RESPONSE_ELEMENT_KEYS',
+  /** The only bucket whose notifications the function reads; a notification of another is refused. Unset: any bucket. */
+  LOG_BUCKET: 'MLTRAIL_LOG_BUCKET',
+  /** Account that owns the log bucket, sent as `ExpectedBucketOwner` on every read. Unset: not sent. */
+  LOG_BUCKET_OWNER: 'MLTRAIL_LOG_BUCKET_OWNER',
 } as const;
 
 /** What is stored of `userIdentity.accessKeyId` (the value of ENV.ACCESS_KEY_IDS). */
@@ -53,6 +57,8 @@ export const METRIC_NAMES = {
   MALFORMED_RECORDS: 'MalformedRecords',
   /** Events DynamoDB refused to store even alone (ValidationException): left out, the file goes on. */
   EVENTS_REJECTED: 'EventsRejected',
+  /** Notifications naming a bucket other than the log bucket: refused unread and acknowledged. */
+  FOREIGN_BUCKET_NOTIFICATIONS: 'ForeignBucketNotifications',
 } as const;
 
 /** Path of the function's entry file, relative to the project root; it exports `handler`. */

@@ -21,6 +21,10 @@ export interface IngestConfig {
   readonly limits?: LogFileLimits;
   /** Which sensitive fields are stored; every field as logged when absent. */
   readonly redaction?: FieldRedaction;
+  /** The only bucket whose notifications are read; absent, any bucket (the CLI reads any). */
+  readonly logBucket?: string;
+  /** Account id sent as `ExpectedBucketOwner` on every GetObject; absent, not sent. */
+  readonly logBucketOwner?: string;
 }
 
 // Below this a record could not hold a CloudTrail event of a few fields.
@@ -89,8 +93,16 @@ export function loadServiceCatalogue(env: NodeJS.ProcessEnv): ServiceCatalogue {
 export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
   const tableName = env[ENV.TABLE_NAME];
   if (!tableName) throw new ConfigurationError(`${ENV.TABLE_NAME} environment variable is not set`);
+  const logBucketOwner = env[ENV.LOG_BUCKET_OWNER] || undefined;
+  if (logBucketOwner !== undefined && !/^\d{12}$/.test(logBucketOwner)) {
+    throw new ConfigurationError(
+      `${ENV.LOG_BUCKET_OWNER} must be a 12-digit account id, got "${logBucketOwner}"`,
+    );
+  }
   return {
     tableName,
+    logBucket: env[ENV.LOG_BUCKET] || undefined,
+    logBucketOwner,
     catalogue: loadServiceCatalogue(env),
     retentionDays: readWholeNumber(env, ENV.RETENTION_DAYS, 0, 0),
     writeConcurrency: readWholeNumber(env, ENV.WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY, 1),

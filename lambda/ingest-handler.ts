@@ -111,11 +111,18 @@ export function createIngestHandler(dependencies: IngestHandlerDependencies) {
   async function ingestObjects(objects: readonly S3ObjectRef[], deadline: number): Promise<void> {
     const failures: string[] = [];
     for (const object of objects) {
+      if (config.logBucket !== undefined && object.bucket !== config.logBucket) {
+        // Only a forged or misrouted message names another bucket: a retry cannot help, so it is
+        // acknowledged. The key is not logged: it is the sender's text.
+        logger.warn('notification of a foreign bucket refused', { bucket: object.bucket });
+        metrics.addMetric(METRIC_NAMES.FOREIGN_BUCKET_NOTIFICATIONS, MetricUnit.Count, 1);
+        continue;
+      }
       const logFile = `s3://${object.bucket}/${object.key}`;
       try {
         const outcome = await ingestLogObject(
           { logFile, key: object.key, size: object.size },
-          () => openS3Object(s3, object.bucket, object.key),
+          () => openS3Object(s3, object.bucket, object.key, config.logBucketOwner),
           () =>
             new DynamoDbEventWriter(dynamodb, config.tableName, {
               concurrency: config.writeConcurrency,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnTrail } from 'aws-cdk-lib/aws-cloudtrail';
 import type { Dashboard, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import {
@@ -26,7 +26,6 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
@@ -40,6 +39,7 @@ import {
 } from '../contract/environment';
 import { LOG_FILE_SUFFIX, logFilesPrefix } from '../contract/log-file-layout';
 import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
+import { LogNotificationDestination } from './log-notification-destination';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
@@ -48,6 +48,7 @@ import { resolveSettings, type Settings } from './pipeline-settings';
 import { selectTrailEvents } from './trail-event-selectors';
 import { TrailLogBucket } from './trail-log-bucket';
 import { TrailLogKey } from './trail-log-key';
+import { TrailTamperingRules } from './trail-tampering-rules';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -70,7 +71,10 @@ export interface MlTrailPipelineProps {
    * resource that keeps the bucket's other notifications) and reads the log files under
    * `logFilePrefix`. Trail props (`trailName`, `isOrganizationTrail`, `organizationId`,
    * `mlDataEvents`) and log-bucket props (`logExpiration`, `serverAccessLogsBucket`) are then
-   * rejected, because they would have no effect.
+   * rejected, because they would have no effect. The bucket's account (`account` of
+   * `Bucket.fromBucketAttributes`, else this stack's account) is the one the pipeline expects to
+   * own it: the queue policy's `aws:SourceAccount`, the read grant's `s3:ResourceAccount` and the
+   * function's `ExpectedBucketOwner` all name it.
    *
    * @default - a new multi-Region trail and a new log bucket are created
    */
@@ -315,12 +319,24 @@ export interface MlTrailPipelineProps {
   readonly deletionProtection?: boolean;
 
   /**
-   * Topic that the alarms notify: dead-letter messages, failed log files, events DynamoDB refused,
-   * function errors and throttles.
+   * Topic that the alarms notify (dead-letter messages, failed log files, events DynamoDB refused,
+   * function errors and throttles, the heartbeat), and that EventBridge rules send every call that
+   * stops, deletes or changes the trail, or changes the log bucket's policy, notifications or
+   * lifecycle. The topic's policy is extended to let EventBridge publish for these rules only; an
+   * imported topic's policy cannot be, and synthesis warns: add the statement yourself.
    *
-   * @default - the alarms are created without actions
+   * @default - the alarms have no actions, no tampering rule is created, and synthesis warns
    */
   readonly alarmTopic?: ITopic;
+
+  /**
+   * Time without an ingested log file after which the heartbeat alarm fires (missing data counts
+   * as breaching). Whole minutes, from 15 minutes to one day. CloudTrail delivers about every 5
+   * minutes while there are calls to log; raise it for a quiet account.
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly heartbeatPeriod?: Duration;
 
   /**
    * Create a CloudWatch dashboard of events ingested per service, log files by outcome, malformed
@@ -427,10 +443,11 @@ export class MlTrailPipeline extends Construct {
     }
     this.tableStreamArn = streamArn;
 
+    let trailName: string | undefined;
     if (props.existingLogBucket !== undefined) {
       this.logBucket = props.existingLogBucket;
     } else {
-      const trailName = props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+      trailName = props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
       this.trailArn = Stack.of(this).formatArn({
         service: 'cloudtrail',
         resource: 'trail',
@@ -487,19 +504,31 @@ export class MlTrailPipeline extends Construct {
     // S3 -> SQS rather than S3 -> Lambda: an asynchronous invocation is retried twice and then
     // dropped, while the queue keeps a failing notification for retries and the dead-letter
     // queue, and lets backfill and redrive reuse the same path.
-    this.logBucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), {
-      prefix: logFilesPrefix(props.logFilePrefix),
-      suffix: LOG_FILE_SUFFIX,
-    });
+    const bucketAccount = this.logBucket.env.account;
+    this.logBucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new LogNotificationDestination(queue, bucketAccount),
+      {
+        prefix: logFilesPrefix(props.logFilePrefix),
+        suffix: LOG_FILE_SUFFIX,
+      },
+    );
     this.acknowledgeNotificationsHandler();
 
-    this.ingestFunction = this.createIngestFunction(props, settings, queue);
+    this.ingestFunction = this.createIngestFunction(props, settings, queue, bucketAccount);
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       ingestFunction: this.ingestFunction,
       deadLetterQueue,
       alarmTopic: props.alarmTopic,
+      heartbeatPeriod: settings.heartbeatPeriod,
     }).alarms;
+    this.watchForTampering(
+      props.alarmTopic,
+      trailName === undefined || this.trailArn === undefined
+        ? undefined
+        : { name: trailName, arn: this.trailArn },
+    );
     if (props.createDashboard ?? true) {
       this.dashboard = new PipelineDashboard(this, 'Dashboard', {
         ingestFunction: this.ingestFunction,
@@ -564,6 +593,34 @@ export class MlTrailPipeline extends Construct {
     return mapping;
   }
 
+  private watchForTampering(
+    alarmTopic: ITopic | undefined,
+    trail: { readonly name: string; readonly arn: string } | undefined,
+  ): void {
+    if (alarmTopic === undefined) {
+      Annotations.of(this).addWarningV2(
+        'mltrail:noAlarmTopic',
+        'No alarm topic is set (prop alarmTopic, context alarmTopicArn): the alarms, the heartbeat among them, ' +
+          'notify no one, and no rule reports calls that stop the trail or change its bucket. Set one, or ' +
+          "acknowledge this warning with Validations.of(scope).acknowledge({ id: 'Annotation::mltrail:noAlarmTopic', reason }).",
+      );
+      return;
+    }
+    const tampering = new TrailTamperingRules(this, 'TamperingRules', {
+      alarmTopic,
+      bucketName: this.logBucket.bucketName,
+      trail,
+    });
+    if (!tampering.topicPolicyAdded) {
+      Annotations.of(this).addWarningV2(
+        'mltrail:alarmTopicPolicyNotAdded',
+        'The alarm topic is imported, so its policy cannot be changed here: for the tampering rules to reach it, ' +
+          'its policy must allow the principal events.amazonaws.com to sns:Publish, with an aws:SourceArn condition ' +
+          `naming the rules ${tampering.rules.map((rule) => rule.node.path).join(' and ')} (see the README, Security).`,
+      );
+    }
+  }
+
   private createTable(deletionProtection: boolean): Table {
     const string = (name: string) => ({ name, type: AttributeType.STRING });
     const table = new Table(this, 'EventsTable', {
@@ -592,6 +649,7 @@ export class MlTrailPipeline extends Construct {
     props: MlTrailPipelineProps,
     settings: Settings,
     queue: Queue,
+    bucketAccount: string,
   ): NodejsFunction {
     const logGroup = new LogGroup(this, 'IngestFunctionLogGroup', {
       retention: props.functionLogRetention ?? RetentionDays.THREE_MONTHS,
@@ -610,6 +668,8 @@ export class MlTrailPipeline extends Construct {
         sid: 'ReadLogFiles',
         actions: ['s3:GetObject'],
         resources: [logFiles],
+        // Only the bucket of the expected account: a same-named bucket elsewhere is not readable.
+        conditions: { StringEquals: { 's3:ResourceAccount': bucketAccount } },
       }),
     );
     role.addToPrincipalPolicy(
@@ -624,7 +684,7 @@ export class MlTrailPipeline extends Construct {
     logEncryptionKey?.grantDecrypt(role);
     this.logFilesKeyConstruct?.grantDecryptThroughS3(role);
 
-    const environment = this.functionEnvironment(props, settings);
+    const environment = this.functionEnvironment(props, settings, bucketAccount);
     validateEnvironmentSize(environment, TABLE_NAME_MAX_BYTES);
 
     const ingestFunction = new NodejsFunction(this, 'IngestFunction', {
@@ -677,9 +737,15 @@ export class MlTrailPipeline extends Construct {
     return ingestFunction;
   }
 
-  private functionEnvironment(props: MlTrailPipelineProps, settings: Settings): Record<string, string> {
+  private functionEnvironment(
+    props: MlTrailPipelineProps,
+    settings: Settings,
+    bucketAccount: string,
+  ): Record<string, string> {
     const environment: Record<string, string> = {
       [ENV.TABLE_NAME]: this.table.tableName,
+      [ENV.LOG_BUCKET]: this.logBucket.bucketName,
+      [ENV.LOG_BUCKET_OWNER]: bucketAccount,
       [ENV.RETENTION_DAYS]: String(settings.retentionDays),
       POWERTOOLS_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -20,6 +20,8 @@ const ALARM_PERIOD = Duration.minutes(5);
 export interface PipelineAlarmsProps {
   readonly ingestFunction: IFunction;
   readonly deadLetterQueue: IQueue;
+  /** Time without an ingested log file after which the heartbeat alarm fires. */
+  readonly heartbeatPeriod: Duration;
   /**
    * Topic every alarm notifies when it goes into ALARM.
    *
@@ -31,7 +33,7 @@ export interface PipelineAlarmsProps {
 /**
  * Alarms that fire on the first sign of lost or delayed ingestion: a message in the dead-letter
  * queue, a log file the function could not ingest, an event DynamoDB refused to store, a function
- * error, a throttle.
+ * error, a throttle; and on silence: no log file ingested for the heartbeat period.
  */
 export class PipelineAlarms extends Construct {
   /** Every alarm, in a stable order. */
@@ -82,6 +84,24 @@ export class PipelineAlarms extends Construct {
         props.ingestFunction.metricThrottles({ statistic: 'Sum', period: ALARM_PERIOD }),
         'The ingest function was throttled: the account or function concurrency limit was reached.',
       ),
+      new Alarm(this, 'HeartbeatAlarm', {
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC_NAMES.LOG_FILES_INGESTED,
+          dimensionsMap: { service: POWERTOOLS_SERVICE_NAME },
+          statistic: 'Sum',
+          period: props.heartbeatPeriod,
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No data is the signal: a stopped trail, a removed notification or a broken function.
+        treatMissingData: TreatMissingData.BREACHING,
+        alarmDescription:
+          `No log file was ingested for ${props.heartbeatPeriod.toHumanString()}; CloudTrail delivers about ` +
+          'every 5 minutes. Check that the trail is logging, that the log bucket still notifies the queue, and ' +
+          'the function logs and the other alarms.',
+      }),
     ];
 
     this.alarms = alarms;

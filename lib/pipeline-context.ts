@@ -13,6 +13,7 @@ import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
  */
 export const CONTEXT_KEYS = {
   existingLogBucketName: 'existingLogBucketName',
+  existingLogBucketAccount: 'existingLogBucketAccount',
   logFilePrefix: 'logFilePrefix',
   logEncryptionKeyArn: 'logEncryptionKeyArn',
   encryptLogsWithKms: 'encryptLogsWithKms',
@@ -34,6 +35,7 @@ export const CONTEXT_KEYS = {
   maxConcurrency: 'maxConcurrency',
   deletionProtection: 'deletionProtection',
   alarmTopicArn: 'alarmTopicArn',
+  heartbeatMinutes: 'heartbeatMinutes',
   createDashboard: 'createDashboard',
   accessKeyIds: 'accessKeyIds',
   sourceIpAddresses: 'sourceIpAddresses',
@@ -48,18 +50,30 @@ export const CONTEXT_KEYS = {
 export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps {
   const context = new ContextReader(scope);
   const existingLogBucketName = context.string(CONTEXT_KEYS.existingLogBucketName);
+  const existingLogBucketAccount = context.string(CONTEXT_KEYS.existingLogBucketAccount);
+  if (existingLogBucketAccount !== undefined && existingLogBucketName === undefined) {
+    throw new PipelinePropsError(
+      `${CONTEXT_KEYS.existingLogBucketAccount} is set but ${CONTEXT_KEYS.existingLogBucketName} is not: give the ` +
+        'name of the bucket that account owns, or remove the account.',
+    );
+  }
   const logEncryptionKeyArn = context.string(CONTEXT_KEYS.logEncryptionKeyArn);
   const organizationId = context.string(CONTEXT_KEYS.organizationId);
   const alarmTopicArn = context.string(CONTEXT_KEYS.alarmTopicArn);
   const logExpirationDays = context.integer(CONTEXT_KEYS.logExpirationDays);
   const retentionDays = context.integer(CONTEXT_KEYS.retentionDays);
   const timeoutSeconds = context.integer(CONTEXT_KEYS.timeoutSeconds);
+  const heartbeatMinutes = context.integer(CONTEXT_KEYS.heartbeatMinutes);
 
   return {
     existingLogBucket:
       existingLogBucketName === undefined
         ? undefined
-        : Bucket.fromBucketName(scope, 'ExistingLogBucket', existingLogBucketName),
+        : Bucket.fromBucketAttributes(scope, 'ExistingLogBucket', {
+            bucketName: existingLogBucketName,
+            // The bucket's owner: the queue policy, the read grant and ExpectedBucketOwner name it.
+            account: existingLogBucketAccount,
+          }),
     logFilePrefix: context.string(CONTEXT_KEYS.logFilePrefix),
     logEncryptionKey:
       logEncryptionKeyArn === undefined
@@ -90,6 +104,7 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     deletionProtection: context.boolean(CONTEXT_KEYS.deletionProtection),
     alarmTopic:
       alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn),
+    heartbeatPeriod: heartbeatMinutes === undefined ? undefined : Duration.minutes(heartbeatMinutes),
   };
 }
 

@@ -27,6 +27,12 @@ const DEFAULT_MAX_RECEIVE_COUNT = 5;
 const DEFAULT_MAX_CONCURRENCY = 10;
 /** S3 Object Lock's longest default retention: 100 years. */
 const MAX_OBJECT_LOCK_DAYS = 36_500;
+/** Time without an ingested log file before the heartbeat alarm: CloudTrail delivers about every 5 minutes. */
+export const DEFAULT_HEARTBEAT_PERIOD = Duration.minutes(60);
+/** Shortest heartbeat: CloudTrail may take up to 15 minutes to deliver a file. */
+const MIN_HEARTBEAT_MINUTES = 15;
+/** Longest heartbeat: CloudWatch evaluates an alarm over one day at most. */
+const MAX_HEARTBEAT_MINUTES = 1440;
 
 /** The pipeline's settings after validation and defaults. */
 export interface Settings {
@@ -38,6 +44,7 @@ export interface Settings {
   readonly timeout: Duration;
   readonly maxConcurrency: number;
   readonly maxReceiveCount: number;
+  readonly heartbeatPeriod: Duration;
 }
 
 /** Validates the props (every message names the bad value and the fix) and applies defaults. */
@@ -161,6 +168,19 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
   const maxReceiveCount = props.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT;
   requireIntegerInRange('maxReceiveCount', maxReceiveCount, 1, 1000);
 
+  const heartbeatPeriod = props.heartbeatPeriod ?? DEFAULT_HEARTBEAT_PERIOD;
+  const heartbeatMinutes = heartbeatPeriod.toMinutes({ integral: false });
+  if (
+    !Number.isInteger(heartbeatMinutes) ||
+    heartbeatMinutes < MIN_HEARTBEAT_MINUTES ||
+    heartbeatMinutes > MAX_HEARTBEAT_MINUTES
+  ) {
+    throw new PipelinePropsError(
+      `Invalid heartbeatPeriod "${heartbeatPeriod.toHumanString()}": give whole minutes from ` +
+        `${MIN_HEARTBEAT_MINUTES} minutes to 1 day (for example Duration.minutes(60)).`,
+    );
+  }
+
   return {
     keyPrefix: props.logFilePrefix === undefined ? '' : `${props.logFilePrefix}/`,
     dataEventResourceTypes,
@@ -170,5 +190,6 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
     timeout,
     maxConcurrency,
     maxReceiveCount,
+    heartbeatPeriod,
   };
 }

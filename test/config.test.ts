@@ -68,6 +68,23 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({ maxRecordBytes: 1_048_576, maxDecompressedBytes: 500_000_000 });
   });
 
+  it('reads the log bucket and its owner, which the deployed function is given', () => {
+    const config = loadConfig({
+      [ENV.TABLE_NAME]: 'events',
+      [ENV.LOG_BUCKET]: 'trail-logs',
+      [ENV.LOG_BUCKET_OWNER]: '111122223333',
+    });
+
+    expect(config).toMatchObject({ logBucket: 'trail-logs', logBucketOwner: '111122223333' });
+  });
+
+  it('reads any bucket, without an expected owner, when neither is set (the CLI)', () => {
+    const config = loadConfig({ [ENV.TABLE_NAME]: 'events' });
+
+    expect(config.logBucket).toBeUndefined();
+    expect(config.logBucketOwner).toBeUndefined();
+  });
+
   it('fails fast naming a missing table name', () => {
     expect(() => loadConfig({})).toThrow(
       new ConfigurationError('MLTRAIL_TABLE_NAME environment variable is not set'),
@@ -116,6 +133,7 @@ describe('loadConfig', () => {
     [ENV.WRITE_CONCURRENCY, '0', /MLTRAIL_WRITE_CONCURRENCY must be a whole number >= 1/],
     [ENV.MAX_RECORD_BYTES, '10', /MLTRAIL_MAX_RECORD_BYTES must be a whole number >= 1024/],
     [ENV.MAX_LOG_FILE_BYTES, 'lots', /MLTRAIL_MAX_LOG_FILE_BYTES must be a whole number/],
+    [ENV.LOG_BUCKET_OWNER, '1111', /MLTRAIL_LOG_BUCKET_OWNER must be a 12-digit account id, got "1111"/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [ENV.TABLE_NAME]: 'events', [name]: value })).toThrow(message);
   });

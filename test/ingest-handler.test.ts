@@ -1,11 +1,19 @@
 import { gzipSync } from 'node:zlib';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  type GetObjectCommand,
+  type GetObjectCommandInput,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
+import { METRIC_NAMES } from '../contract/environment';
 import { createS3Client } from '../lambda/adapters/aws-clients';
+import type { IngestConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import {
   createIngestHandler,
@@ -27,6 +35,7 @@ import {
   type LogLine,
   lambdaContextWith,
   s3Notification as notificationOf,
+  RecordingMetrics,
   recordingLogger,
   sqsEvent,
 } from './support/lambda-events';
@@ -70,16 +79,26 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
     return page.Count ?? 0;
   }
 
-  async function setup(label: string, s3Client: S3Client = s3) {
+  async function setup(
+    label: string,
+    s3Client: S3Client = s3,
+    options: { config?: Partial<IngestConfig>; metrics?: Metrics } = {},
+  ) {
     const tableName = await createTestTable(client, label);
     const lines: LogLine[] = [];
     const reports: FileReport[] = [];
     const handler = createIngestHandler({
-      config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 2 },
+      config: {
+        tableName,
+        catalogue: DEFAULT_SERVICE_CATALOGUE,
+        retentionDays: 0,
+        writeConcurrency: 2,
+        ...options.config,
+      },
       s3: s3Client,
       dynamodb: client,
       logger: recordingLogger(lines),
-      metrics: new Metrics({ namespace: 'mltrail-test' }),
+      metrics: options.metrics ?? new Metrics({ namespace: 'mltrail-test' }),
       onFileReport: (report) => reports.push(report),
     });
     return { tableName, lines, reports, handler };
@@ -347,6 +366,60 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
 
     expect(response?.batchItemFailures).toEqual([]);
     expect(reports).toEqual([]);
+  });
+
+  it('acknowledges unread a message naming a bucket other than the log bucket, counted, with one warning naming only the bucket', async () => {
+    const metrics = new RecordingMetrics();
+    const { tableName, handler, lines, reports } = await setup('foreign', s3, {
+      config: { logBucket: BUCKET },
+      metrics,
+    });
+
+    const response = await handler(
+      sqsEvent({
+        foreign: notificationOf('attacker-bucket', 'AWSLogs/secret-looking-key.json.gz'),
+        own: s3Notification(goodKey),
+      }),
+      lambdaContext,
+    );
+
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        message: 'notification of a foreign bucket refused',
+        data: { bucket: 'attacker-bucket' },
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('secret-looking-key');
+    expect(metrics.counts.get(METRIC_NAMES.FOREIGN_BUCKET_NOTIFICATIONS)).toBe(1);
+    expect(reports.map((report) => report.logFile)).toEqual([`s3://${BUCKET}/${goodKey}`]);
+    expect(await itemCount(tableName)).toBe(1);
+  });
+
+  it('reads a notification of any bucket when no log bucket is configured (the CLI)', async () => {
+    const { handler, reports } = await setup('any-bucket');
+
+    await handler(sqsEvent({ good: s3Notification(goodKey) }), lambdaContext);
+
+    expect(reports).toMatchObject([{ status: 'ingested' }]);
+  });
+
+  it('sends the configured ExpectedBucketOwner on GetObject (stubbed S3 records the input: s3rver ignores the header)', async () => {
+    const inputs: GetObjectCommandInput[] = [];
+    const recordingS3 = {
+      send: async (command: GetObjectCommand) => {
+        inputs.push(command.input);
+        return s3.send(command);
+      },
+    } as unknown as S3Client;
+    const { handler } = await setup('expected-owner', recordingS3, {
+      config: { logBucket: BUCKET, logBucketOwner: '111122223333' },
+    });
+
+    await handler(sqsEvent({ good: s3Notification(goodKey) }), lambdaContext);
+
+    expect(inputs).toEqual([{ Bucket: BUCKET, Key: goodKey, ExpectedBucketOwner: '111122223333' }]);
   });
 
   it("ingests the files of CloudTrail's SNS notice", async () => {

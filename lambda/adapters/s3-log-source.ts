@@ -34,11 +34,22 @@ function describeS3Error(error: unknown): string {
 /**
  * Opens an object for streaming; nothing is buffered. Throws LogFileGoneError when the object does
  * not exist, and LogFileError naming the S3 error code (AccessDenied, KMS.DisabledException...)
- * when GetObject is refused.
+ * when GetObject is refused. With `expectedBucketOwner`, S3 refuses the read (403) when another
+ * account owns the bucket, so a bucket deleted and re-created elsewhere under the same name is not read.
  */
-export async function openS3Object(s3: S3Client, bucket: string, key: string): Promise<S3ObjectBody> {
+export async function openS3Object(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  expectedBucketOwner?: string,
+): Promise<S3ObjectBody> {
   const logFile = `s3://${bucket}/${key}`;
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch((error) => {
+  const command = new GetObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    ExpectedBucketOwner: expectedBucketOwner,
+  });
+  const response = await s3.send(command).catch((error) => {
     if (isMissingObject(error)) throw new LogFileGoneError(logFile, { cause: error });
     throw new LogFileError(logFile, `GetObject failed: ${describeS3Error(error)}`, { cause: error });
   });

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../contract/environment';
 import { MlTrailPipeline } from '../../lib/mltrail-pipeline';
 import { createTestApp, logicalIdOf } from './pipeline-app';
 
@@ -76,8 +77,58 @@ describe('with an existing trail bucket', () => {
       Resource: {
         'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/org/trail/AWSLogs/*`]],
       },
+      Condition: { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } },
     });
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN });
     expect(statements).toHaveLength(5);
+  });
+});
+
+describe('with an existing trail bucket of another account', () => {
+  const OWNER = '444455556666';
+  let other: Template;
+  let otherPipeline: MlTrailPipeline;
+
+  beforeAll(() => {
+    const stack = new Stack(createTestApp(), 'CrossAccountBucket');
+    const existingLogBucket = Bucket.fromBucketAttributes(stack, 'OrgLogs', {
+      bucketName: BUCKET_NAME,
+      account: OWNER,
+    });
+    otherPipeline = new MlTrailPipeline(stack, 'Pipeline', { existingLogBucket });
+    other = Template.fromStack(stack);
+  });
+
+  it("lets S3 send to the queue only for the bucket's ARN and its owner account", () => {
+    other.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 's3.amazonaws.com' },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              StringEquals: { 'aws:SourceAccount': OWNER },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('reads log files only of a bucket of the owner account, and tells the function that owner', () => {
+    other.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ReadLogFiles',
+            Condition: { StringEquals: { 's3:ResourceAccount': OWNER } },
+          }),
+        ]),
+      },
+    });
+    const variables =
+      other.toJSON().Resources[logicalIdOf(otherPipeline.ingestFunction)].Properties.Environment.Variables;
+    expect(variables[ENV.LOG_BUCKET]).toBe(BUCKET_NAME);
+    expect(variables[ENV.LOG_BUCKET_OWNER]).toBe(OWNER);
   });
 });

@@ -16,6 +16,7 @@ import {
   renderedObjectArn,
   renderedTrailArn,
   renderedTrailArnPattern,
+  warningsOf,
 } from './pipeline-app';
 
 type Statement = Record<string, unknown>;
@@ -247,7 +248,10 @@ describe('notification', () => {
       Principal: { Service: 's3.amazonaws.com' },
       Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
       Resource: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
-      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [ids.logBucket, 'Arn'] } } },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [ids.logBucket, 'Arn'] } },
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      },
     });
   });
 });
@@ -300,10 +304,12 @@ describe('function', () => {
     });
   });
 
-  it('gets the table name, retention, Powertools settings and source maps from its environment', () => {
+  it('gets the table name, the log bucket and its owner, retention, Powertools settings and source maps from its environment', () => {
     const variables = template.toJSON().Resources[ids.function].Properties.Environment.Variables;
     expect(variables).toEqual({
       [ENV.TABLE_NAME]: { Ref: ids.table },
+      [ENV.LOG_BUCKET]: { Ref: ids.logBucket },
+      [ENV.LOG_BUCKET_OWNER]: { Ref: 'AWS::AccountId' },
       [ENV.RETENTION_DAYS]: '0',
       POWERTOOLS_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -338,7 +344,7 @@ describe('function', () => {
     expect(role.Properties.Policies).toBeUndefined();
   });
 
-  it('may write its logs, read log files under AWSLogs/, decrypt them through S3, batch-write to the table and consume the queue: nothing else', () => {
+  it('may write its logs, read log files under AWSLogs/ of a bucket of this account, decrypt them through S3, batch-write to the table and consume the queue: nothing else', () => {
     const policies = Object.values(
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: ids.functionRole }] } }),
     );
@@ -354,6 +360,7 @@ describe('function', () => {
         Effect: 'Allow',
         Action: 's3:GetObject',
         Resource: renderedObjectArn(ids.logBucket, '/AWSLogs/*'),
+        Condition: { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } },
       },
       {
         Sid: 'WriteEvents',
@@ -490,9 +497,30 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms when no log file was ingested for 60 minutes, missing data breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC_NAMES.LOG_FILES_INGESTED,
+      Dimensions: [{ Name: 'service', Value: POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
   it('has no actions when no alarm topic is given', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+
+  it('creates no tampering rule and warns at synthesis when no alarm topic is given', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(warningsOf(stack.pipeline)).toEqual([
+      expect.stringMatching(/^No alarm topic is set \(prop alarmTopic, context alarmTopicArn\)/),
+    ]);
   });
 });
 

@@ -109,6 +109,8 @@ describe('an organization trail with a key prefix', () => {
       Effect: 'Allow',
       Action: 's3:GetObject',
       Resource: renderedObjectArn(logBucketId, '/audit/AWSLogs/*'),
+      // The organization's log files are in this account's bucket, whichever account they log.
+      Condition: { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } },
     });
   });
 });

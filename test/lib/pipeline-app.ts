@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -78,4 +79,11 @@ export function logicalIdOf(construct: IConstruct): string {
     throw new Error(`${construct.node.path} has no CloudFormation resource`);
   }
   return Stack.of(resource).resolve(resource.logicalId) as string;
+}
+
+/** The messages of the warnings added to `scope` itself (synthesis reports them; they do not fail it). */
+export function warningsOf(scope: IConstruct): string[] {
+  return scope.node.metadata
+    .filter((entry) => entry.type === ArtifactMetadataEntryType.WARN)
+    .map((entry) => String(entry.data));
 }

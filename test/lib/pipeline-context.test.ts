@@ -31,6 +31,7 @@ describe('pipelinePropsFromContext', () => {
       extraServices: '{"forecast.amazonaws.com":"forecast"}',
       logLevel: 'debug',
       alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops',
+      heartbeatMinutes: '180',
     });
     expect(props).toMatchObject({
       isOrganizationTrail: true,
@@ -45,6 +46,7 @@ describe('pipelinePropsFromContext', () => {
     expect(props.retention?.toDays()).toBe(365);
     expect(props.logExpiration?.toDays()).toBe(730);
     expect(props.timeout?.toSeconds()).toBe(Duration.minutes(2).toSeconds());
+    expect(props.heartbeatPeriod?.toMinutes()).toBe(180);
     expect(stack.resolve(props.alarmTopic?.topicArn)).toBe('arn:aws:sns:us-east-1:111122223333:ops');
   });
 
@@ -75,6 +77,10 @@ describe('pipelinePropsFromContext', () => {
   it.each([
     [{ retentionDays: 'a year' }, /Invalid context value retentionDays="a year": expected a whole number/],
     [{ deletionProtection: 'yes' }, /Invalid context value deletionProtection="yes": expected true or false/],
+    [
+      { existingLogBucketAccount: '444455556666' },
+      /existingLogBucketAccount is set but existingLogBucketName is not/,
+    ],
     [
       { extraServices: '{forecast}' },
       /Invalid context value extraServices=\{forecast\}: it is not valid JSON/,
@@ -107,6 +113,21 @@ describe('MlTrailStack with an existing bucket and a retention from context', ()
     expect(variables[ENV.RETENTION_DAYS]).toBe('30');
     expect(template.toJSON().Outputs.TrailArn).toBeUndefined();
     expect(template.toJSON().Outputs.LogBucketName.Value).toBe('corp-cloudtrail-logs');
+  });
+
+  it('expects the bucket owned by the account given with it, and by this account otherwise', () => {
+    const ownerOf = (context: Record<string, unknown>) => {
+      const stack = new MlTrailStack(createTestApp(context), 'MlTrail');
+      const variables =
+        Template.fromStack(stack).toJSON().Resources[logicalIdOf(stack.pipeline.ingestFunction)].Properties
+          .Environment.Variables;
+      return variables[ENV.LOG_BUCKET_OWNER];
+    };
+
+    expect(
+      ownerOf({ existingLogBucketName: 'corp-cloudtrail-logs', existingLogBucketAccount: '444455556666' }),
+    ).toBe('444455556666');
+    expect(ownerOf({ existingLogBucketName: 'corp-cloudtrail-logs' })).toEqual({ Ref: 'AWS::AccountId' });
   });
 });
 

@@ -32,6 +32,17 @@ describe('prop validation', () => {
     ['a retention of zero days', { retention: Duration.days(0) }, /Invalid retention .*at least 1/],
     ['a log expiration in hours', { logExpiration: Duration.hours(12) }, /Invalid logExpiration "12 hours"/],
     [
+      'a heartbeat shorter than CloudTrail may take to deliver',
+      { heartbeatPeriod: Duration.minutes(5) },
+      /Invalid heartbeatPeriod "5 minutes": give whole minutes from 15 minutes to 1 day/,
+    ],
+    [
+      'a heartbeat over a day',
+      { heartbeatPeriod: Duration.hours(25) },
+      /Invalid heartbeatPeriod "1 day 1 hour"/,
+    ],
+    ['a heartbeat in seconds', { heartbeatPeriod: Duration.seconds(1830) }, /Invalid heartbeatPeriod/],
+    [
       'a log file prefix ending in "/"',
       { logFilePrefix: 'audit/' },
       /Invalid logFilePrefix "audit\/".*without a leading or trailing "\/"/,
