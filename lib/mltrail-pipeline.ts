@@ -597,20 +597,20 @@ export class MlTrailPipeline extends Construct {
     alarmTopic: ITopic | undefined,
     trail: { readonly name: string; readonly arn: string } | undefined,
   ): void {
-    if (alarmTopic === undefined) {
-      Annotations.of(this).addWarningV2(
-        'mltrail:noAlarmTopic',
-        'No alarm topic is set (prop alarmTopic, context alarmTopicArn): the alarms, the heartbeat among them, ' +
-          'notify no one, and no rule reports calls that stop the trail or change its bucket. Set one, or ' +
-          "acknowledge this warning with Validations.of(scope).acknowledge({ id: 'Annotation::mltrail:noAlarmTopic', reason }).",
-      );
-      return;
-    }
     const tampering = new TrailTamperingRules(this, 'TamperingRules', {
       alarmTopic,
       bucketName: this.logBucket.bucketName,
       trail,
     });
+    if (alarmTopic === undefined) {
+      Annotations.of(this).addWarningV2(
+        'mltrail:noAlarmTopic',
+        'No alarm topic is set (prop alarmTopic, context alarmTopicArn): the alarms, the heartbeat among them, ' +
+          'and the rules that match calls stopping the trail or changing its bucket notify no one. Set one, or ' +
+          "acknowledge this warning with Validations.of(scope).acknowledge({ id: 'Annotation::mltrail:noAlarmTopic', reason }).",
+      );
+      return;
+    }
     if (!tampering.topicPolicyAdded) {
       Annotations.of(this).addWarningV2(
         'mltrail:alarmTopicPolicyNotAdded',

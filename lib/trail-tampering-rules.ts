@@ -31,8 +31,13 @@ const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 /** Props of {@link TrailTamperingRules}. */
 export interface TrailTamperingRulesProps {
-  /** Topic the matched calls are sent to. */
-  readonly alarmTopic: ITopic;
+  /**
+   * Topic the matched calls are sent to.
+   *
+   * @default - the rules have no target: the calls still show in the rules' metrics, and a target
+   * can be added to them
+   */
+  readonly alarmTopic?: ITopic;
   /** Name of the log bucket. */
   readonly bucketName: string;
   /**
@@ -57,8 +62,9 @@ export class TrailTamperingRules extends Construct {
 
   constructor(scope: Construct, id: string, props: TrailTamperingRulesProps) {
     super(scope, id);
+    const topic = props.alarmTopic;
     // The topic ARN only: the publish permission is added below, limited to these rules.
-    const target: IRuleTarget = { bind: () => ({ arn: props.alarmTopic.topicArn }) };
+    const targets: IRuleTarget[] = topic ? [{ bind: () => ({ arn: topic.topicArn }) }] : [];
     const rules: Rule[] = [];
     if (props.trail !== undefined) {
       rules.push(
@@ -73,7 +79,7 @@ export class TrailTamperingRules extends Construct {
               requestParameters: { name: [props.trail.name, props.trail.arn] },
             },
           },
-          targets: [target],
+          targets,
         }),
       );
     }
@@ -90,19 +96,22 @@ export class TrailTamperingRules extends Construct {
             requestParameters: { bucketName: [props.bucketName] },
           },
         },
-        targets: [target],
+        targets,
       }),
     );
     this.rules = rules;
-
+    if (topic === undefined) {
+      this.topicPolicyAdded = false;
+      return;
+    }
     const publish = new PolicyStatement({
       // A Sid per pipeline: two pipelines may share one topic.
       sid: `MlTrailTamperingRules${this.node.addr.slice(0, 8)}`,
       principals: [new ServicePrincipal('events.amazonaws.com')],
       actions: ['sns:Publish'],
-      resources: [props.alarmTopic.topicArn],
+      resources: [topic.topicArn],
       conditions: { ArnEquals: { 'aws:SourceArn': rules.map((rule) => rule.ruleArn) } },
     });
-    this.topicPolicyAdded = props.alarmTopic.addToResourcePolicy(publish).statementAdded;
+    this.topicPolicyAdded = topic.addToResourcePolicy(publish).statementAdded;
   }
 }

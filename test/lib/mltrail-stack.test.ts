@@ -516,8 +516,9 @@ describe('alarms', () => {
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
   });
 
-  it('creates no tampering rule and warns at synthesis when no alarm topic is given', () => {
-    template.resourceCountIs('AWS::Events::Rule', 0);
+  it('creates the tampering rules without a target, and warns at synthesis, when no alarm topic is given', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.allResourcesProperties('AWS::Events::Rule', { Targets: Match.absent() });
     expect(warningsOf(stack.pipeline)).toEqual([
       expect.stringMatching(/^No alarm topic is set \(prop alarmTopic, context alarmTopicArn\)/),
     ]);
