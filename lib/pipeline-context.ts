@@ -4,6 +4,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AccessKeyIdPolicy, SourceIpAddressPolicy } from '../contract/environment';
+import { nearNames } from '../contract/near-names';
 import type { MlTrailPipelineProps } from './mltrail-pipeline';
 import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
 
@@ -44,10 +45,29 @@ export const CONTEXT_KEYS = {
 } as const;
 
 /**
+ * Fails on a context key that looks like one of ours but is not (`retentionDay`): a misspelled key
+ * would otherwise be ignored and its setting silently left at the default (`keep forever`). Keys
+ * far from ours are left alone; they may be another app's or the CDK's.
+ */
+function rejectMistypedContextKeys(scope: Construct): void {
+  const ours = Object.values(CONTEXT_KEYS) as string[];
+  for (const key of Object.keys(scope.node.getAllContext())) {
+    if (ours.includes(key)) continue;
+    const near = nearNames(key, ours);
+    if (near.length > 0) {
+      throw new PipelinePropsError(
+        `Unknown context key ${key}: did you mean ${near.join(' or ')}? (mltrail's keys are listed in the README, Deploy)`,
+      );
+    }
+  }
+}
+
+/**
  * Builds the pipeline's props from context. `organizationId` alone turns the trail into an
  * organization trail; `existingLogBucketName` switches to an existing trail's bucket.
  */
 export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps {
+  rejectMistypedContextKeys(scope);
   const context = new ContextReader(scope);
   const existingLogBucketName = context.string(CONTEXT_KEYS.existingLogBucketName);
   const existingLogBucketAccount = context.string(CONTEXT_KEYS.existingLogBucketAccount);

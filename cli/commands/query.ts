@@ -1,4 +1,5 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { nearNames } from '../../contract/near-names';
 import { loadServiceCatalogue } from '../../lambda/config';
 import { roleArnOfSessionArn } from '../../lambda/core/principal';
 import { toJsonText } from '../../lambda/core/record-json';
@@ -27,29 +28,11 @@ export interface QueryCommandOptions {
   readonly region?: string;
 }
 
-// Names this far apart or closer are offered for a mistyped service (sagemkaer -> sagemaker).
-const MAX_NEAR_NAME_DISTANCE = 2;
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
 /** A service as the catalogue names it, whatever its case; a usage error naming near names otherwise. */
 export function catalogueServiceOf(name: string, serviceNames: readonly string[]): string {
   const lower = name.toLowerCase();
   if (serviceNames.includes(lower)) return lower;
-  const near = serviceNames.filter(
-    (service) => service.startsWith(lower) || editDistance(lower, service) <= MAX_NEAR_NAME_DISTANCE,
-  );
+  const near = nearNames(lower, serviceNames);
   throw new UsageError(
     `--service ${name} is not in the service catalogue${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (MLTRAIL_EXTRA_SERVICES adds services)`,
   );

@@ -212,3 +212,20 @@ describe('sensitive fields', () => {
     expect(props).toMatchObject({ requestParameterKeys: ['modelId'], sourceIpAddresses: 'truncate' });
   });
 });
+
+describe('context keys that are not ours', () => {
+  it.each([
+    ['retentionDay', 'retentionDays'],
+    ['RetentionDays', 'retentionDays'],
+    ['memorysize', 'memorySize'],
+    ['alarmTopicARN', 'alarmTopicArn'],
+  ])('fails on %s, naming %s', (key, meant) => {
+    expect(() => propsFrom({ [key]: '30' })).toThrow(`Unknown context key ${key}: did you mean ${meant}?`);
+  });
+
+  it("leaves keys far from ours alone: they may be the CDK's or another app's", () => {
+    expect(() =>
+      propsFrom({ 'cli-telemetry': false, myOwnSetting: 'x', '@aws-cdk/core:newStyleStackSynthesis': true }),
+    ).not.toThrow();
+  });
+});
