@@ -6,13 +6,12 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
 import { ENV } from '../contract/environment';
-import { createS3Client } from '../lambda/adapters/aws-clients';
 import { loadConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
 import { logFileText, logObjectKey, makeRecord } from './support/factories';
 import { type LogLine, recordingLogger, s3Notification, sqsEvent } from './support/lambda-events';
-import { createTestTable, localDynamoDb } from './support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client } from './support/local-aws';
 
 const BUCKET = 'trail-bucket';
 const lambdaContext = { getRemainingTimeInMillis: () => 300_000 } as Context;
@@ -99,12 +98,7 @@ describe('log lines of an ingestion of records that hold secrets', () => {
 
   beforeAll(async () => {
     s3Server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = createS3Client({
-      endpoint: s3Server.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    s3 = localS3Client(s3Server.endpoint);
     for (const [id, body] of files) {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: logObjectKey({ id }), Body: body }));
     }

@@ -12,7 +12,6 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
 import { METRIC_NAMES } from '../contract/environment';
-import { createS3Client } from '../lambda/adapters/aws-clients';
 import type { IngestConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import {
@@ -39,7 +38,7 @@ import {
   recordingLogger,
   sqsEvent,
 } from './support/lambda-events';
-import { createTestTable, localDynamoDb } from './support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client } from './support/local-aws';
 
 const BUCKET = 'trail-bucket';
 
@@ -106,12 +105,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
 
   beforeAll(async () => {
     s3Server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = createS3Client({
-      endpoint: s3Server.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    s3 = localS3Client(s3Server.endpoint);
     const { 'forecast-create-dataset': forecast, ...others } = seeds;
     await put(
       goodKey,

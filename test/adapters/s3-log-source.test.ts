@@ -1,9 +1,9 @@
 import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
 import { openS3Object } from '../../lambda/adapters/s3-log-source';
 import { LogFileError, LogFileGoneError } from '../../lambda/core/errors';
+import { localS3Client } from '../support/local-aws';
 
 const BUCKET = 'trail-bucket';
 
@@ -40,12 +40,7 @@ describe('openS3Object against s3rver', () => {
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = createS3Client({
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    s3 = localS3Client(server.endpoint);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'AWSLogs/here.json', Body: '{"Records":[]}' }));
   });
 

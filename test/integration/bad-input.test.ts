@@ -12,7 +12,6 @@ import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server'
 import { s3EventNotificationBody } from '../../cli/s3-event-message';
 import { ENV } from '../../contract/environment';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
 import { DynamoDbEventWriter } from '../../lambda/adapters/dynamodb-event-writer';
 import { openS3Object } from '../../lambda/adapters/s3-log-source';
 import { loadConfig } from '../../lambda/config';
@@ -27,7 +26,7 @@ import {
   type OpenedObject,
 } from '../../lambda/ingest-object';
 import { gzippedLogFile, logFileText, logObjectKey, makeRecord } from '../support/factories';
-import { createTestTable, localDynamoDb } from '../support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client } from '../support/local-aws';
 
 const BUCKET = 'trail-bucket';
 const MIB = 1024 ** 2;
@@ -338,12 +337,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = createS3Client({
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    s3 = localS3Client(server.endpoint);
   });
 
   afterAll(async () => {
@@ -462,12 +456,7 @@ describe('object keys as S3 event notifications encode them, through the handler
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = createS3Client({
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    s3 = localS3Client(server.endpoint);
   });
 
   afterAll(async () => {

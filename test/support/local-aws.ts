@@ -1,8 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { ensureEventsTable } from '../../cli/local/events-table';
-import { createDynamoDbClient, createDynamoDbReadClient } from '../../lambda/adapters/aws-clients';
+import {
+  createDynamoDbClient,
+  createDynamoDbReadClient,
+  createS3Client,
+} from '../../lambda/adapters/aws-clients';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 let tableCounter = 0;
@@ -38,4 +44,9 @@ export async function createTestTable(client: DynamoDBClient, label: string): Pr
   const tableName = `${label}-${process.pid}-${tableCounter}`;
   await ensureEventsTable(client, tableName);
   return tableName;
+}
+
+/** An S3 client of s3rver at `endpoint`, set up as the local pipeline sets up its own. */
+export function localS3Client(endpoint: string): S3Client {
+  return createS3Client({ ...clientSettingsFor(endpoint), forcePathStyle: true });
 }
