@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { ExactNumber } from '../core/record-json';
+import { decimalShape, ExactNumber, MAX_EXACT_DOUBLE_DIGITS } from '../core/record-json';
 
 /** A value the core did not make storable reached the marshaller: a bug, not bad input. */
 export class UnmarshallableValueError extends Error {
@@ -43,18 +43,10 @@ export function marshallItem(item: MlEventItem): Record<string, AttributeValue> 
   return M;
 }
 
-// Past this many significant digits a double may not hold a number's text exactly.
-const MAX_EXACT_DOUBLE_DIGITS = 15;
-
 function toNumber(text: string): number | ExactNumber {
   const value = Number(text);
   if (Number.isSafeInteger(value)) return value;
-  const digits = text
-    .replace(/^-/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
+  const { digits } = decimalShape(text);
   return digits.length <= MAX_EXACT_DOUBLE_DIGITS && Number.isFinite(value) ? value : new ExactNumber(text);
 }
 

@@ -30,7 +30,8 @@ export type RecordValue =
  */
 const MAY_HOLD_INEXACT_NUMBER = /[0-9]{16}|[0-9.]{17}|[eE][+-]?[0-9]{3}/;
 const NUMBER_TOKEN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const MAX_EXACT_DOUBLE_DIGITS = 15;
+/** Significant digits any decimal may have and still round-trip through a double exactly. */
+export const MAX_EXACT_DOUBLE_DIGITS = 15;
 // Past this a number is kept as written too: DynamoDB cannot store it as a number, and its text
 // is what is then stored.
 const MAX_PLAIN_EXPONENT = 99;
