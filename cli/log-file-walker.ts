@@ -13,6 +13,16 @@ export interface LocalFile {
   readonly size: number;
 }
 
+// Names of files that hold records in some format `mltrail ingest` reads; a Lake export's sign
+// file (result_sign.json) holds none.
+const DATA_FILE_NAME = /\.(?:json|jsonl|ndjson|csv)(?:\.gz)?$/i;
+const LAKE_SIGN_FILE_NAME = /(?:^|\/)result_sign\.json$/;
+
+/** Whether a file found in a folder is read by its content although it is not in a trail's layout. */
+export function isDataFileName(key: string): boolean {
+  return DATA_FILE_NAME.test(key) && !LAKE_SIGN_FILE_NAME.test(key);
+}
+
 /** The key a local file's layout is judged by. */
 export function localKeyOf(path: string): string {
   return resolve(path).split(sep).join('/');

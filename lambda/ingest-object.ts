@@ -1,7 +1,12 @@
 import type { WriteSummary } from './adapters/dynamodb-event-writer';
 import { LogFileError, LogFileGoneError } from './core/errors';
 import type { FieldRedaction } from './core/field-redaction';
-import { type EventSink, ingestLogFile, type LogReadSummary } from './core/ingest-log-file';
+import {
+  type EventSink,
+  ingestLogFile,
+  type LogReadSummary,
+  type RecordReader,
+} from './core/ingest-log-file';
 import type { LogFileLimits } from './core/log-file-reader';
 import { type SkipReason, selectLogObject } from './core/log-object-selection';
 import type { ServiceCatalogue } from './core/service-catalogue';
@@ -44,6 +49,11 @@ export interface LogObjectCandidate {
   readonly key: string;
   /** Size in bytes when already known (from the notification or a listing). */
   readonly size?: number;
+  /**
+   * Reads a file whose key is not in CloudTrail's layout with this reader (the CLI's formats,
+   * told apart by content), its account then taken from the records. @default such a file is skipped
+   */
+  readonly readRecords?: RecordReader;
 }
 
 /** What the ingestion of one object needs. */
@@ -81,7 +91,10 @@ export async function ingestLogObject(
   deadline?: number,
 ): Promise<ObjectOutcome> {
   const selection = selectLogObject(candidate.key, candidate.size);
-  if (!selection.ingest) return { logFile: candidate.logFile, status: 'skipped', reason: selection.reason };
+  const byContent = !selection.ingest && selection.reason === 'not-cloudtrail' && candidate.readRecords;
+  if (!selection.ingest && !byContent) {
+    return { logFile: candidate.logFile, status: 'skipped', reason: selection.reason };
+  }
   const opened = await open().catch((error: unknown) => {
     if (error instanceof LogFileGoneError) return undefined;
     throw error;
@@ -97,7 +110,8 @@ export async function ingestLogObject(
       {
         body: opened.body,
         logFile: candidate.logFile,
-        logAccountId: selection.log.accountId,
+        logAccountId: selection.ingest ? selection.log.accountId : undefined,
+        readRecords: selection.ingest ? undefined : candidate.readRecords,
         retentionDays: settings.retentionDays,
         nowEpochSeconds: Math.floor((settings.now ?? Date.now)() / 1000),
         limits: settings.limits,

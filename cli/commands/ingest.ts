@@ -5,6 +5,7 @@ import { ENV } from '../../contract/environment';
 import { DynamoDbEventWriter } from '../../lambda/adapters/dynamodb-event-writer';
 import { openS3Object } from '../../lambda/adapters/s3-log-source';
 import { type IngestConfig, loadConfig } from '../../lambda/config';
+import type { RecordReader } from '../../lambda/core/ingest-log-file';
 import { selectLogObject } from '../../lambda/core/log-object-selection';
 import { ingestLogObject, LogObjectFailedError, type OpenedObject } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
@@ -12,8 +13,9 @@ import { CandidateFeed } from '../candidate-feed';
 import { type CliContext, writeLines } from '../cli-context';
 import { type DayRange, dayRangeOf, overlapsRange } from '../date-range';
 import { DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
+import { readRecordsOfAnyFormat } from '../ingest-formats';
 import { formatSummary, IngestTally } from '../ingest-tally';
-import { walkFiles } from '../log-file-walker';
+import { isDataFileName, walkFiles } from '../log-file-walker';
 import { createProgress } from '../progress';
 import { listLogObjects } from '../s3-log-lister';
 import { stopOnSignal } from '../stop-on-signal';
@@ -40,6 +42,7 @@ interface Candidate {
   readonly key: string;
   readonly size: number;
   readonly open: () => Promise<OpenedObject>;
+  readonly readRecords?: RecordReader;
 }
 
 type Source =
@@ -68,12 +71,15 @@ async function sourceOf(path: string): Promise<Source> {
 
 async function* candidatesOf(source: Source, range: DayRange, s3: () => S3Client): AsyncGenerator<Candidate> {
   if (source.kind === 'local') {
+    const named = (await stat(source.path)).isFile();
     for await (const file of walkFiles(source.path)) {
       yield {
         logFile: `file://${file.key}`,
         key: file.key,
         size: file.size,
         open: async () => ({ body: createReadStream(file.path), contentLength: file.size }),
+        // A file named on the command line is read whatever its name; in a folder, files named as data are.
+        ...(named || isDataFileName(file.key) ? { readRecords: readRecordsOfAnyFormat } : {}),
       };
     }
     return;

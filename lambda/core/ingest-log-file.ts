@@ -16,9 +16,17 @@ export interface EventSink {
   put(item: MlEventItem): Promise<void>;
 }
 
+/** Reads a file's body into its records, one at a time (throws LogFormatError when it cannot). */
+export type RecordReader = (
+  body: AsyncIterable<Uint8Array>,
+  limits?: LogFileLimits,
+) => AsyncIterable<RawRecord>;
+
 /** The log file being read. */
 export interface LogFileSource extends RecordContext {
   readonly body: AsyncIterable<Uint8Array>;
+  /** How the body's records are read. @default readLogRecords: a CloudTrail log file's Records */
+  readonly readRecords?: RecordReader;
   /**
    * Current time in epoch seconds: events whose expiresAt has passed are not written (DynamoDB's
    * TTL would delete them again). Nothing is dropped for age when absent.
@@ -86,7 +94,7 @@ export async function ingestLogFile(
   };
   try {
     const clock = source.clock ?? Date.now;
-    for await (const raw of readLogRecords(source.body, source.limits)) {
+    for await (const raw of (source.readRecords ?? readLogRecords)(source.body, source.limits)) {
       if (
         source.deadline !== undefined &&
         raw.index % DEADLINE_CHECK_RECORDS === 0 &&

@@ -41,7 +41,7 @@ function isGzip(head: readonly Uint8Array[]): boolean {
  * The decompressed bytes of a log file body: gunzipped when it starts with the gzip magic
  * number (whatever its name says), as it is otherwise. Streams; nothing is held whole.
  */
-async function* decompressedChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+export async function* decompressedChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const iterator = body[Symbol.asyncIterator]();
   // A stream may hand over the magic number split, or after an empty chunk: read until it is whole.
   const head: Uint8Array[] = [];

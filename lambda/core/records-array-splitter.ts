@@ -32,6 +32,13 @@ export const MAX_NESTING = 512;
 export interface RecordsArraySplitterOptions {
   /** Largest record kept, in bytes. @default DEFAULT_MAX_RECORD_BYTES */
   readonly maxRecordBytes?: number;
+  /**
+   * The top-level key of the array to split, for documents of the same shape as a log file
+   * (`{"Events":[...]}`). @default 'Records'
+   */
+  readonly arrayKey?: string;
+  /** Split a document that is itself the array (`[{...},{...}]`). @default false */
+  readonly rootArray?: boolean;
 }
 
 const QUOTE = 0x22;
@@ -49,9 +56,9 @@ const MAX_TOKEN_LENGTH = 64;
 const LONG_DIGIT_RUN = /([0-9]{2})[0-9]+/g;
 const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
 
-const RECORDS_KEY = Buffer.from('Records');
-// `Records` with every character escaped (`\u0052...`): a longer top-level key is another one.
-const MAX_RECORDS_KEY_BYTES = RECORDS_KEY.length * 6;
+const RECORDS_KEY = 'Records';
+// A key with every character escaped (`\u0052...`) takes 6 bytes a character: a longer one is another.
+const ESCAPED_BYTES_PER_CHARACTER = 6;
 // Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
 const MAX_CAPTURED_BYTES = 2048;
 
@@ -112,10 +119,10 @@ function decodeJsonString(content: Buffer, escaped: boolean): string | undefined
   }
 }
 
-/** Whether a top-level key's content bytes are `Records`, however escaped (`"Rec\u006frds"`). */
-function isRecordsKey(content: Buffer): boolean {
-  if (content.equals(RECORDS_KEY)) return true;
-  return content.includes(BACKSLASH) && decodeJsonString(content, true) === 'Records';
+/** Whether a top-level key's content bytes are `key`, however escaped (`"Rec\u006frds"`). */
+function isArrayKey(content: Buffer, key: Buffer): boolean {
+  if (content.equals(key)) return true;
+  return content.includes(BACKSLASH) && decodeJsonString(content, true) === key.toString('utf8');
 }
 
 /** Whether a byte is JSON whitespace. */
@@ -207,8 +214,22 @@ export class RecordsArraySplitter {
   private eventSource: string | undefined;
   private eventId: string | undefined;
 
+  private readonly arrayName: string;
+  private readonly arrayKey: Buffer;
+  private readonly maxArrayKeyBytes: number;
+  private readonly rootArray: boolean;
+
   constructor(options: RecordsArraySplitterOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.arrayName = options.arrayKey ?? RECORDS_KEY;
+    this.arrayKey = Buffer.from(this.arrayName);
+    this.maxArrayKeyBytes = this.arrayName.length * ESCAPED_BYTES_PER_CHARACTER;
+    this.rootArray = options.rootArray ?? false;
+  }
+
+  /** Where the split goes once its array is closed. */
+  private get afterArray(): State {
+    return this.rootArray ? State.Done : State.RootAfterValue;
   }
 
   /**
@@ -242,7 +263,7 @@ export class RecordsArraySplitter {
     }
     if (!this.sawRecords) {
       throw new LogFormatError(
-        'no Records array (a CloudTrail-Digest or other non-log JSON file?)',
+        `no ${this.arrayName} array (a CloudTrail-Digest or other non-log JSON file?)`,
         this.chunkOffset,
       );
     }
@@ -260,10 +281,10 @@ export class RecordsArraySplitter {
         const separator = chunk[i] as number;
         this.endValue(i);
         if (this.state === State.ArrayValue) {
-          if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in Records`);
+          if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in ${this.arrayName}`);
           this.finishElement(chunk, elementStart, i, records);
           elementStart = -1;
-          this.state = separator === COMMA ? State.ArrayElement : State.RootAfterValue;
+          this.state = separator === COMMA ? State.ArrayElement : this.afterArray;
         } else if (separator === CLOSE_BRACKET) {
           throw this.error(i, `unexpected ']'`);
         } else {
@@ -291,6 +312,13 @@ export class RecordsArraySplitter {
       }
       switch (this.state) {
         case State.RootStart:
+          if (this.rootArray) {
+            if (byte !== OPEN_BRACKET)
+              throw this.error(i, `expected a JSON array, found ${describeByte(byte)}`);
+            this.sawRecords = true;
+            this.state = State.ArrayElementOrEnd;
+            break;
+          }
           if (byte !== OPEN_BRACE) throw this.error(i, `expected a JSON object, found ${describeByte(byte)}`);
           this.state = State.RootKeyOrEnd;
           break;
@@ -312,15 +340,18 @@ export class RecordsArraySplitter {
           this.state = State.RootValue;
           break;
         case State.RootValue:
-          if (this.keyBytes > MAX_RECORDS_KEY_BYTES || !isRecordsKey(Buffer.concat(this.keyParts))) {
+          if (
+            this.keyBytes > this.maxArrayKeyBytes ||
+            !isArrayKey(Buffer.concat(this.keyParts), this.arrayKey)
+          ) {
             this.startValue();
             this.state = State.RootSkipValue;
             continue;
           }
-          if (this.sawRecords) throw this.error(i, 'Records appears twice');
+          if (this.sawRecords) throw this.error(i, `${this.arrayName} appears twice`);
           this.sawRecords = true;
           if (byte !== OPEN_BRACKET)
-            throw this.error(i, `Records is not an array (found ${describeByte(byte)})`);
+            throw this.error(i, `${this.arrayName} is not an array (found ${describeByte(byte)})`);
           this.state = State.ArrayElementOrEnd;
           break;
         case State.RootAfterValue:
@@ -331,7 +362,7 @@ export class RecordsArraySplitter {
         case State.ArrayElementOrEnd:
         case State.ArrayElement:
           if (byte === CLOSE_BRACKET && this.state === State.ArrayElementOrEnd) {
-            this.state = State.RootAfterValue;
+            this.state = this.afterArray;
             break;
           }
           if (byte === COMMA || byte === CLOSE_BRACKET) {
@@ -650,7 +681,7 @@ export class RecordsArraySplitter {
   /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */
   private keepKeyPart(part: Buffer): void {
     this.keyBytes += part.length;
-    if (this.keyBytes > MAX_RECORDS_KEY_BYTES) this.keyParts = [];
+    if (this.keyBytes > this.maxArrayKeyBytes) this.keyParts = [];
     else this.keyParts.push(part);
   }
 
