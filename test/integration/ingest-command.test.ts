@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
+import { INGEST_FORMATS } from '../../cli/ingest-formats';
 import type { IngestSummary } from '../../cli/ingest-tally';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
 import { createS3Client } from '../../lambda/adapters/aws-clients';
@@ -19,6 +23,7 @@ import { createTestTable, localDynamoDb } from '../support/local-aws';
 type JsonSummary = IngestSummary & { table: string };
 
 const seeds = readSeedRecords();
+const formatSample = (name: string) => readFileSync(join('test/fixtures/ingest-formats', name));
 
 function logFile(date: string, id: string, records: unknown[], accountId = '123456789012'): [string, Buffer] {
   return [logObjectKey({ date, id, accountId }), gzippedLogFile(records)];
@@ -160,6 +165,55 @@ describe('mltrail ingest', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  describe("of files that are not in a trail's layout", () => {
+    const folder = temporaryFolder('formats');
+
+    beforeAll(() => {
+      writeTree(folder, {
+        'notes/one-record.txt': formatSample('record.txt'),
+        'exports/records.jsonl.gz': gzipSync(formatSample('records.jsonl')),
+        'exports/lookup-events.json': formatSample('lookup-events.json'),
+        'exports/eventbridge-events.jsonl': formatSample('eventbridge-events.jsonl'),
+        'lake/result_1.csv.gz': gzipSync(formatSample('lake-result_1.csv')),
+        'lake/result_sign.json': '{"version":"1.0","region":"us-east-1","files":[]}',
+        'README.txt': 'how these were exported',
+        'unknown.yaml': formatSample('unknown-format.yaml'),
+      });
+    });
+
+    it('reads a file named on the command line whatever its name, the account from its records', async () => {
+      const { exitCode, summary, tableName } = await ingest([`${folder}/notes/one-record.txt`]);
+      const scan = await client.send(new ScanCommand({ TableName: tableName }));
+
+      expect(exitCode).toBe(0);
+      expect(summary.files).toMatchObject({ ingested: 1, failed: 0 });
+      expect(summary).toMatchObject({ records: 1, events: 1, eventsByService: { comprehend: 1 } });
+      expect(scan.Items?.map((item) => item.accountId?.S)).toEqual(['12345678910']);
+    });
+
+    it('reads the data files of a folder by content, counting the same as for log files, and skips the rest', async () => {
+      const { exitCode, summary } = await ingest([folder]);
+
+      expect(exitCode).toBe(0);
+      // Not data by their names: README.txt, unknown.yaml, notes/one-record.txt, the Lake export's sign file.
+      expect(summary.files).toEqual({ ingested: 4, skipped: 4, failed: 0, outOfRange: 0 });
+      expect(summary.skippedByReason).toEqual({ 'not-cloudtrail': 4 });
+      expect(summary).toMatchObject({ records: 8 + 8 + 9 + 7, events: 24, malformedRecords: 1 + 1 + 2 });
+      expect(summary.duplicates + summary.itemsWritten).toBe(24);
+    });
+
+    it('fails a file in no format it reads with its name and the formats it reads, exit 1', async () => {
+      const file = `${folder}/unknown.yaml`;
+      const tableName = await createTestTable(client, 'ingest-unknown');
+
+      const run = await runMltrail(['ingest', file, '--endpoint', endpoint, '--table', tableName]);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.stdout).toContain(`  file://${file}: not a format mltrail reads`);
+      for (const format of INGEST_FORMATS) expect(run.stdout).toContain(format);
+    });
   });
 
   describe('of s3://bucket/prefix', () => {
