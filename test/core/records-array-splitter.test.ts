@@ -8,8 +8,12 @@ import {
   readSharedJsonl,
 } from '../support/factories';
 
-function split(text: string | Buffer, chunkSize = text.length): RawRecord[] {
-  const splitter = new RecordsArraySplitter();
+function split(
+  text: string | Buffer,
+  chunkSize = text.length,
+  options?: ConstructorParameters<typeof RecordsArraySplitter>[0],
+): RawRecord[] {
+  const splitter = new RecordsArraySplitter(options);
   const bytes = Buffer.from(text);
   const records: RawRecord[] = [];
   for (let offset = 0; offset < bytes.length; offset += chunkSize) {
@@ -30,9 +34,13 @@ function expectEachSplitWhole(samples: readonly unknown[]): void {
   expect(records.map((record) => JSON.parse(record.bytes.toString()))).toEqual(samples);
 }
 
-function splitError(text: string, chunkSize?: number): LogFormatError {
+function splitError(
+  text: string,
+  chunkSize?: number,
+  options?: ConstructorParameters<typeof RecordsArraySplitter>[0],
+): LogFormatError {
   try {
-    split(text, chunkSize);
+    split(text, chunkSize, options);
   } catch (error) {
     if (error instanceof LogFormatError) return error;
     throw error;
@@ -206,5 +214,49 @@ describe('RecordsArraySplitter', () => {
     expect(records.map((record) => record.bytes.toString())).toEqual(['{"eventID":"a"}']);
     expect(splitter.failure?.message).toContain("unexpected '}' in Records");
     expect(() => splitter.end()).toThrow(LogFormatError);
+  });
+
+  describe('given the array to split', () => {
+    it.each([1, 5, 1000])(
+      'splits the array under another key in chunks of %i byte(s), other keys skipped',
+      (chunkSize) => {
+        const text =
+          '{"QueryStatus":"FINISHED","Records":[9],"QueryResultRows":[[{"eventID":"a"}],[{"eventID":"b"}]]}';
+
+        const records = split(text, chunkSize, { arrayKey: 'QueryResultRows' });
+
+        expect(records.map((record) => record.bytes.toString())).toEqual([
+          '[{"eventID":"a"}]',
+          '[{"eventID":"b"}]',
+        ]);
+        expect(records.map((record) => record.offset)).toEqual([
+          text.indexOf('[[') + 1,
+          text.lastIndexOf('[{'),
+        ]);
+      },
+    );
+
+    it('names the missing array by its key', () => {
+      expect(splitError('{"Records":[]}', undefined, { arrayKey: 'Events' }).message).toBe(
+        'no Events array (a CloudTrail-Digest or other non-log JSON file?) at byte offset 14',
+      );
+    });
+
+    it.each([1, 3, 1000])('splits a document that is the array, in chunks of %i byte(s)', (chunkSize) => {
+      const records = split(' [{"eventID":"a"}, {"eventID":"b"}] \n', chunkSize, { rootArray: true });
+
+      expect(records.map((record) => [record.eventId, record.offset])).toEqual([
+        ['a', 2],
+        ['b', 19],
+      ]);
+    });
+
+    it.each([
+      ['[{"eventID":"a"}', 'unexpected end of input (truncated log?) at byte offset 16'],
+      ['[] []', "unexpected '[' after the end of the log at byte offset 3"],
+      ['{"Records":[]}', "expected a JSON array, found '{' at byte offset 0"],
+    ])('fails a root array %j that is broken: %s', (text, message) => {
+      expect(splitError(text, undefined, { rootArray: true }).message).toBe(message);
+    });
   });
 });
