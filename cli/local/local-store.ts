@@ -231,13 +231,14 @@ function logTail(dataDir: string): string {
  * it go, and the store's own idle timer ends it.
  */
 async function startKeptStore(dataDir: string, idleTimeoutSeconds: number): Promise<LocalStoreConnection> {
-  const storeDir = storeDirOf(dataDir);
+  // Absolute, so that its command line names the folder whatever the current folder (see stop).
+  const storeDir = resolve(storeDirOf(dataDir));
   mkdirSync(storeDir, { recursive: true, mode: 0o700 });
   const token = newToken();
   const args = await dynamoDbLocalJavaArgs({
     port: 0,
     idleTimeoutSeconds,
-    stateFile: stateFileOf(dataDir),
+    stateFile: resolve(stateFileOf(dataDir)),
     dataDir: storeDir,
     corsOrigin: LOCAL_CORS_ORIGIN,
   });
