@@ -19,6 +19,8 @@ export default defineConfig({
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Each in-process command stops its embedded store (tests of the kept store set their own).
+      MLTRAIL_STORE_IDLE_SECONDS: '0',
     },
   },
 });

@@ -1,22 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MEMORY_BATCH_FILES, runHandlerMemoryCases } from './handler-memory';
+import { runLocalStoreCases } from './local-store';
 import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator';
 
 /**
- * `npm run bench [-- reader|load|memory ...]` (all three when none is named):
+ * `npm run bench [-- reader|load|memory|localstore ...]` (all when none is named):
  * - reader: reads generated CloudTrail logs of 50 MB and 500 MB (decompressed) three ways, each in
  *   its own process (the median of three runs), and checks the targets as ratios measured side by
  *   side in this run;
  * - load: a burst of 500 log files of 2,000 records through s3rver, the local queue and four
  *   handlers into DynamoDB Local; checks that every ML event is stored once and no message is lost;
- * - memory: the handler's peak RSS for an SQS batch of ten large files, per case.
+ * - memory: the handler's peak RSS for an SQS batch of ten large files, per case;
+ * - localstore: the wall time of one `mltrail query` process against the kept embedded store, side
+ *   by side with the same query against a DynamoDB Local already running (and, for comparison,
+ *   with a store started per command).
  * Exits 1 when a target is missed.
  */
 const MB = 2 ** 20;
 const DATA_DIR = join(import.meta.dirname, '.data');
 const SIZES_MB = [50, 500] as const;
-const GROUPS = ['reader', 'load', 'memory'] as const;
+const GROUPS = ['reader', 'load', 'memory', 'localstore'] as const;
 const LOAD_SPEC: BurstSpec = { files: 500, recordsPerFile: 2_000, seed: 42 };
 const LOAD_CONCURRENCY = 4;
 /** The function has 512 MB; this leaves room for a record near the limit and the runtime. */
@@ -214,6 +218,29 @@ async function runMemoryCases(): Promise<Target[]> {
   }));
 }
 
+/** The kept store answers about as fast as a DynamoDB Local that is already running. */
+const MAX_KEPT_STORE_RATIO = 1.5;
+
+async function runLocalStoreGroup(): Promise<Target[]> {
+  write('localstore: median wall time of a whole `mltrail query --service forecast` process\n');
+  const figures = await runLocalStoreCases();
+  for (const figure of figures) {
+    write(
+      `  ${figure.name.padEnd(40)} ${figure.medianSeconds.toFixed(2).padStart(6)} s  ` +
+        `(runs: ${figure.runs.map((seconds) => seconds.toFixed(2)).join(', ')})\n`,
+    );
+  }
+  const [running, kept] = figures;
+  return [
+    {
+      name: 'localstore: kept embedded store / running DynamoDB Local, query wall time',
+      value: (kept?.medianSeconds ?? Number.POSITIVE_INFINITY) / (running?.medianSeconds ?? 1),
+      pass: (ratio: number) => ratio <= MAX_KEPT_STORE_RATIO,
+      goal: `<= ${MAX_KEPT_STORE_RATIO}`,
+    },
+  ];
+}
+
 const requested = process.argv.slice(2);
 const unknown = requested.filter((group) => !(GROUPS as readonly string[]).includes(group));
 if (unknown.length > 0) {
@@ -225,6 +252,7 @@ const targets: Target[] = [];
 if (selected.includes('reader')) targets.push(...(await runReaderCases()));
 if (selected.includes('load')) targets.push(...runLoadCase());
 if (selected.includes('memory')) targets.push(...(await runMemoryCases()));
+if (selected.includes('localstore')) targets.push(...(await runLocalStoreGroup()));
 
 let failed = 0;
 write('\n');

@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient, createDynamoDbReadClient } from '../lambda/adapters/aws-clients';
-import { clientSettingsFor, isLoopbackEndpoint } from './aws-endpoints';
-import { startDynamoDbLocal } from './local/dynamodb-local-server';
+import { type ClientSettings, clientSettingsFor, isLoopbackEndpoint, LOCAL_REGION } from './aws-endpoints';
 import { ensureEventsTable, tableExists } from './local/events-table';
+import {
+  openLocalStore,
+  STORE_IDLE_SECONDS_VARIABLE,
+  storeDirOf,
+  storeIdleSecondsOf,
+} from './local/local-store';
 import { UsageError } from './usage-error';
 
 /** Table name of the embedded store and the default of `--table`. */
@@ -27,6 +32,8 @@ export interface EventStoreOptions {
    * never created empty (a mistyped --data-dir would otherwise answer "no events found").
    */
   readonly readOnly?: boolean;
+  /** Where the embedded store's idle timeout is read (`MLTRAIL_STORE_IDLE_SECONDS`). @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 function missingStore(where: string, options: EventStoreOptions): UsageError {
@@ -62,21 +69,24 @@ export interface EventStore {
 export async function openEventStore(options: EventStoreOptions): Promise<EventStore> {
   const tableName = options.table ?? DEFAULT_TABLE_NAME;
   if (options.endpoint === undefined && options.table === undefined) {
-    const storeDir = join(options.dataDir, 'dynamodb');
+    const storeDir = storeDirOf(options.dataDir);
     if (options.readOnly && !existsSync(storeDir)) throw missingStore(`in ${resolve(storeDir)}`, options);
-    const server = await startDynamoDbLocal({ dataDir: storeDir });
+    const store = await openLocalStore(options.dataDir, storeIdleSecondsOf(options.env ?? process.env));
+    const lifetime =
+      store.idleTimeoutSeconds > 0
+        ? `; it stays up ${store.idleTimeoutSeconds} s after its last use (${STORE_IDLE_SECONDS_VARIABLE}), mltrail local stop stops it`
+        : '';
     try {
       return await connect(
         tableName,
-        server.endpoint,
-        options.region,
+        { endpoint: store.endpoint, region: options.region ?? LOCAL_REGION, credentials: store.credentials },
         options.readOnly ? 'require' : 'create',
-        `table ${tableName} in DynamoDB Local at ${server.endpoint} (data in ${storeDir})`,
-        () => server.stop(),
+        `table ${tableName} in DynamoDB Local at ${store.endpoint} (data in ${storeDir}${lifetime})`,
+        () => store.release(),
         () => missingStore(`named ${tableName} in ${resolve(storeDir)}`, options),
       );
     } catch (error) {
-      await server.stop();
+      await store.release();
       throw error;
     }
   }
@@ -84,8 +94,7 @@ export async function openEventStore(options: EventStoreOptions): Promise<EventS
   const where = options.endpoint ? `at ${options.endpoint}` : 'in AWS';
   return connect(
     tableName,
-    options.endpoint,
-    options.region,
+    clientSettingsFor(options.endpoint, options.region),
     options.readOnly ? 'require' : local ? 'create' : 'assume',
     `table ${tableName} ${where}`,
     async () => {},
@@ -95,15 +104,14 @@ export async function openEventStore(options: EventStoreOptions): Promise<EventS
 
 async function connect(
   tableName: string,
-  endpoint: string | undefined,
-  region: string | undefined,
+  settings: ClientSettings,
   /** Whether the table is created when missing, required to exist, or taken as it is (AWS). */
   table: 'create' | 'require' | 'assume',
   description: string,
   stopServer: () => Promise<void>,
   missing: () => Error,
 ): Promise<EventStore> {
-  const settings = clientSettingsFor(endpoint, region);
+  const { endpoint } = settings;
   const client = createDynamoDbClient(settings);
   const readClient = createDynamoDbReadClient(settings);
   try {

@@ -5,7 +5,7 @@ import { ConfigurationError } from '../lambda/core/errors';
 import { type CliContext, processContext } from './cli-context';
 import { runBackfill } from './commands/backfill';
 import { runIngest } from './commands/ingest';
-import { BUNDLED_SAMPLES_DIR, runLocal } from './commands/local';
+import { BUNDLED_SAMPLES_DIR, runLocal, runLocalStatus, runLocalStop } from './commands/local';
 import { runQuery } from './commands/query';
 import { runRedrive } from './commands/redrive';
 import { EventQueryError } from './event-queries';
@@ -96,7 +96,9 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
     })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    // Needed for `local`'s own positional options (below).
+    .enablePositionalOptions();
 
   addTableOptions(
     program
@@ -153,7 +155,7 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
     .option('--json', 'machine-readable output')
     .action(async (options) => setExitCode(await runRedrive(options, context)));
 
-  program
+  const local = program
     .command('local')
     .description('run the whole pipeline on this machine with the sample logs (what npm start runs)')
     .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', folderPath, DEFAULT_DATA_DIR)
@@ -167,7 +169,21 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
     )
     .option('--serve', 'keep the servers running for more uploads until Ctrl-C')
     .option('--verbose', "print the function's own log lines")
-    .action(async (options) => setExitCode(await runLocal(options, context)));
+    .action(async (options) => setExitCode(await runLocal(options, context)))
+    // `local status --data-dir x`: the folder is the subcommand's, not the pipeline's.
+    .enablePositionalOptions();
+  local
+    .command('stop')
+    .description('stop the embedded store kept running for the data folder, and wait until it has exited')
+    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', folderPath, DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (options) => setExitCode(await runLocalStop(options, context)));
+  local
+    .command('status')
+    .description('whether an embedded store runs for the data folder, its endpoint, pid and idle time')
+    .option('--data-dir <dir>', 'folder of the embedded DynamoDB Local', folderPath, DEFAULT_DATA_DIR)
+    .option('--json', 'machine-readable output')
+    .action(async (options) => setExitCode(await runLocalStatus(options, context)));
 
   return program;
 }

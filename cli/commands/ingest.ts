@@ -186,7 +186,7 @@ export async function runIngest(
   const tally = new IngestTally();
   // Listing starts now and runs ahead of the readers, bounded: a bucket is never listed whole first.
   const feed = new CandidateFeed(candidatesInRange(sources, range, s3, tally));
-  const store = await openEventStore(options);
+  const store = await openEventStore({ ...options, env: context.env });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     await ingestAll(feed, store, config, tally, options, context);

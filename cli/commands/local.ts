@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MlEventItem } from '../../contract/ml-event-item';
@@ -11,6 +11,12 @@ import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME, type EventStore, openEventStore }
 import { formatSummary, IngestTally } from '../ingest-tally';
 import { createLocalIngestFunction, type FileReport } from '../local/local-ingest-function';
 import { connectLocalPipeline, type LocalPipeline } from '../local/local-pipeline';
+import {
+  localStoreStatus,
+  STORE_IDLE_SECONDS_VARIABLE,
+  stopLocalStore,
+  storeDirOf,
+} from '../local/local-store';
 import { type LocalS3Server, startLocalS3 } from '../local/s3rver-server';
 import { walkFiles } from '../log-file-walker';
 import { stopOnSignal } from '../stop-on-signal';
@@ -103,6 +109,7 @@ function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOpti
 async function start(options: LocalCommandOptions, context: CliContext): Promise<LocalRun> {
   const store = await openEventStore({
     dataDir: options.dataDir,
+    env: context.env,
     ...(options.endpoint ? { endpoint: options.endpoint, table: options.table } : {}),
   });
   let s3Server: LocalS3Server | undefined;
@@ -184,4 +191,58 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
     removeSignalHandlers();
     await stop(run);
   }
+}
+
+/** Options of `mltrail local stop` and `mltrail local status`. */
+export interface LocalStoreCommandOptions {
+  readonly dataDir: string;
+  readonly json: boolean;
+}
+
+/** `mltrail local stop`: stops the kept store of the data folder, waiting until its Java has exited. */
+export async function runLocalStop(options: LocalStoreCommandOptions, context: CliContext): Promise<number> {
+  const pid = await stopLocalStore(options.dataDir);
+  const where = resolve(storeDirOf(options.dataDir));
+  if (options.json)
+    context.stdout.write(`${JSON.stringify({ stopped: pid !== undefined, pid, dataDir: where })}\n`);
+  else if (pid === undefined) writeLines(context.stdout, [`no store was running for ${where}`]);
+  else writeLines(context.stdout, [`stopped the store of ${where} (pid ${pid})`]);
+  return 0;
+}
+
+/** `mltrail local status`: whether a kept store serves the data folder, where, and for how long. */
+export async function runLocalStatus(
+  options: LocalStoreCommandOptions,
+  context: CliContext,
+): Promise<number> {
+  const running = await localStoreStatus(options.dataDir);
+  const where = resolve(storeDirOf(options.dataDir));
+  if (options.json) {
+    context.stdout.write(
+      `${JSON.stringify(
+        running
+          ? {
+              running: true,
+              endpoint: `http://127.0.0.1:${running.status.port}`,
+              pid: running.status.pid,
+              dataDir: running.status.dbPath,
+              idleSeconds: running.status.idleSeconds,
+              idleTimeoutSeconds: running.status.idleTimeoutSeconds,
+              startedAt: running.state.startedAt,
+            }
+          : { running: false, dataDir: where },
+      )}\n`,
+    );
+    return 0;
+  }
+  if (!running) {
+    writeLines(context.stdout, [`not running: no store serves ${where} (the next command starts one)`]);
+    return 0;
+  }
+  const { status, state } = running;
+  writeLines(context.stdout, [
+    `running: DynamoDB Local at http://127.0.0.1:${status.port} (pid ${status.pid}), data in ${status.dbPath}`,
+    `started ${state.startedAt}; idle ${status.idleSeconds} s, stops after ${status.idleTimeoutSeconds} s idle (${STORE_IDLE_SECONDS_VARIABLE}); mltrail local stop stops it now`,
+  ]);
+  return 0;
 }

@@ -78,7 +78,7 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
   const role = options.principal === undefined ? undefined : roleArnOfSessionArn(options.principal);
   if (role) context.stderr.write(`--principal read as the role ${role} (events of all its sessions)\n`);
   const query = eventQueryOf(role ? { ...options, principal: role } : options, serviceNames);
-  const store = await openEventStore({ ...options, readOnly: true });
+  const store = await openEventStore({ ...options, readOnly: true, env: context.env });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     const items: MlEventItem[] = [];

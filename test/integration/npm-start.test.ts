@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { stopLocalStore } from '../../cli/local/local-store';
 import { jsonLines, temporaryFolder } from '../cli/cli-harness';
 import { PROJECT_ROOT } from '../support/factories';
 import { isListening } from '../support/ports';
@@ -16,10 +17,11 @@ interface Finished {
 function start(
   command: string,
   args: string[],
+  env: Record<string, string> = {},
 ): { child: ChildProcess; finished: Promise<Finished>; output: () => string } {
   const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
-    env: FRESH_ENV,
+    env: { ...FRESH_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -80,19 +82,19 @@ describe('npm start (mltrail local), as a new user runs it', () => {
     expect(jsonLines(query.stdout)).toMatchObject([
       { service: 'personalize', eventName: 'ListDatasetGroups' },
     ]);
+    // The store was kept for the next command (the default); the test stops it.
+    expect(await stopLocalStore(dataDir)).toBeTypeOf('number');
   });
 
-  it('stops DynamoDB Local and s3rver on Ctrl-C', async () => {
+  it('stops DynamoDB Local and s3rver on Ctrl-C when the store is not kept', async () => {
     const dataDir = temporaryFolder('serve');
-    const local = start('node', [
-      '--import',
-      'tsx',
-      'bin/mltrail.ts',
-      'local',
-      '--serve',
-      '--data-dir',
-      dataDir,
-    ]);
+    const local = start(
+      'node',
+      ['--import', 'tsx', 'bin/mltrail.ts', 'local', '--serve', '--data-dir', dataDir],
+      {
+        MLTRAIL_STORE_IDLE_SECONDS: '0',
+      },
+    );
     try {
       await waitFor(() => local.output().includes('press Ctrl-C to stop'), 60_000);
       const endpoints = local.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g);
