@@ -8,7 +8,7 @@ import type { AcknowledgedMessage, DeadLetter, LocalQueueStats } from '../cli/lo
 import { startLocalS3 } from '../cli/local/s3rver-server';
 import type { MlEventItem } from '../contract/ml-event-item';
 import { createS3Client } from '../lambda/adapters/aws-clients';
-import { unmarshallItem } from '../lambda/adapters/item-marshaller';
+import { unmarshallItem } from '../contract/item-marshaller';
 import { mlEventKey } from './log-generator';
 import { readWholeStream } from './table-stream';
 

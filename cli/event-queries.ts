@@ -8,7 +8,7 @@ import {
   PRINCIPAL_INDEX,
   TABLE_KEY,
 } from '../contract/table-schema';
-import { unmarshallItem } from '../lambda/adapters/item-marshaller';
+import { unmarshallItem } from '../contract/item-marshaller';
 
 /** One access pattern: exactly one of service, principal or account; eventName needs service. */
 export interface EventQuery {

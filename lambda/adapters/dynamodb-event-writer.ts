@@ -5,10 +5,10 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { marshallItem } from '../../contract/item-marshaller';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { TABLE_KEY } from '../../contract/table-schema';
 import type { EventSink } from '../core/ingest-log-file';
-import { marshallItem } from './item-marshaller';
 
 /** BatchWriteItem takes at most 25 put requests. */
 export const MAX_BATCH_WRITE_ITEMS = 25;
