@@ -1,5 +1,5 @@
-import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
 import { keyShardOf } from '../../contract/key-shards';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
 import {

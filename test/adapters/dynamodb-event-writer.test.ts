@@ -184,7 +184,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
       expect(summary.rejected).toEqual([{ eventId: 'evt-100', message: expect.stringMatching(message) }]);
       const stored = await scanAll(documents, tableName);
       expect(stored).toHaveLength(999);
-      expect(stored.map((item) => item.eventId)).not.toContain('evt-100');
+      expect(stored.map((item) => item.eventID)).not.toContain('evt-100');
     },
   );
 
@@ -195,7 +195,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
 
     for (let n = 0; n < 40; n += 1) {
       const item = itemOf({ eventID: `evt-${n}` });
-      if (n % 3 === 0) refusedIds.add(item.eventId);
+      if (n % 3 === 0) refusedIds.add(item.eventID);
       await writer.put(n % 3 === 0 ? { ...item, requestParameters: { size: 1e200 } } : item);
     }
     const summary = await writer.flush();
@@ -236,7 +236,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     });
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) =>
-      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventId);
+      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventID);
 
     it('reads all events of a service, newest first', async () => {
       expect(await ids({ service: 'sagemaker' })).toEqual(['c', 'b', 'a']);

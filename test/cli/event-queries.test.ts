@@ -30,7 +30,7 @@ describe('queryEvents against DynamoDB Local', () => {
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) => {
       const found: string[] = [];
-      for await (const item of queryEvents(client, tableName, query)) found.push(item.eventId);
+      for await (const item of queryEvents(client, tableName, query)) found.push(item.eventID);
       return found;
     };
 

@@ -148,7 +148,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     it('returns one event name of a service', async () => {
       const result = await query('--service', 'iotanalytics', '--event-name', 'CreateChannel');
 
-      expect(result.map((item) => item.eventId)).toEqual(['17885899-6977-41be-a6a0-74bb95a78294']);
+      expect(result.map((item) => item.eventID)).toEqual(['17885899-6977-41be-a6a0-74bb95a78294']);
     });
 
     it('limits to a time range and a count', async () => {
