@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { formatCapacityReport, runCapacityModel } from './capacity';
 import { MEMORY_BATCH_FILES, runHandlerMemoryCases } from './handler-memory';
 import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator';
 
@@ -10,7 +11,9 @@ import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator
  *   side in this run;
  * - load: a burst of 500 log files of 2,000 records through s3rver, the local queue and four
  *   handlers into DynamoDB Local; checks that every ML event is stored once and no message is lost;
- * - memory: the handler's peak RSS for an SQS batch of ten large files, per case.
+ * - memory: the handler's peak RSS for an SQS batch of ten large files, per case;
+ * - capacity (`--capacity`, alone): the write capacity model of the table and its indexes for a hot
+ *   InvokeModel workload (see capacity.ts); `--json` prints the report as JSON.
  * Exits 1 when a target is missed.
  */
 const MB = 2 ** 20;
@@ -214,6 +217,23 @@ async function runMemoryCases(): Promise<Target[]> {
   }));
 }
 
+const flags = new Set(process.argv.slice(2).filter((arg) => arg.startsWith('--')));
+if (flags.has('--capacity')) {
+  const report = runCapacityModel();
+  write(
+    flags.has('--json')
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `${formatCapacityReport(report).join('\n')}\n`,
+  );
+  const overLimit = report.targets.filter(
+    (target) => target.peakWcuPerKeyValueSecond > report.maxWcuPerKeyValue,
+  );
+  for (const target of overLimit)
+    process.stderr.write(
+      `MISS  ${target.target}: ${target.peakWcuPerKeyValueSecond} WCU on one key value in one second\n`,
+    );
+  process.exit(overLimit.length > 0 || report.typicalInvokeModel.wruDefaultIndexes > 3 ? 1 : 0);
+}
 const requested = process.argv.slice(2);
 const unknown = requested.filter((group) => !(GROUPS as readonly string[]).includes(group));
 if (unknown.length > 0) {

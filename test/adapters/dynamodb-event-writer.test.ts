@@ -152,8 +152,8 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
       /Size limit exceeded|2048/,
     ],
     [
-      'an eventTimeId over 1,024 bytes (the sort key limit)',
-      (item) => ({ ...item, eventTimeId: `${item.eventTimeId}${'x'.repeat(1_100)}` }),
+      'an eventID over 1,024 bytes (a sort key of every index)',
+      (item) => ({ ...item, eventID: `${item.eventID}${'x'.repeat(1_100)}` }),
       /range primary key values must be under 1024 bytes/,
     ],
     [
