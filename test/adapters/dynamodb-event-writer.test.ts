@@ -265,7 +265,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
   });
 });
 
-const eventIdOfWrite = (write: WriteRequest) => write.PutRequest?.Item?.eventId?.S as string;
+const eventIdOfWrite = (write: WriteRequest) => write.PutRequest?.Item?.eventID?.S as string;
 
 /** One answer of the stubbed client: a response, or an error to throw. */
 type StubAnswer = { UnprocessedItems?: Record<string, WriteRequest[]> } | Error;
@@ -293,7 +293,7 @@ function stubClient(
       const writes = command.input.RequestItems?.events ?? [];
       request = { operation: 'BatchWriteItem', eventIds: writes.map(eventIdOfWrite), ...sentAs };
     } else if (command instanceof PutItemCommand) {
-      request = { operation: 'PutItem', eventIds: [command.input.Item?.eventId?.S as string], ...sentAs };
+      request = { operation: 'PutItem', eventIds: [command.input.Item?.eventID?.S as string], ...sentAs };
     } else {
       throw new Error(`unexpected command ${String(command)}`);
     }

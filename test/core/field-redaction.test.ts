@@ -75,7 +75,7 @@ describe('redactRecord', () => {
     [
       'drops the source address',
       { sourceIpAddresses: 'drop' },
-      (item) => expect(item).not.toHaveProperty('sourceIpAddress'),
+      (item) => expect(item).not.toHaveProperty('sourceIPAddress'),
     ],
     [
       'keeps only the allowed request parameters, and no resource ARN from the others',
