@@ -34,7 +34,7 @@ async function scanAll(tableName: string): Promise<MlEventItem[]> {
 }
 
 /** The loaded table, for the query-path tests that reuse it. */
-export interface HotBurstTable {
+interface HotBurstTable {
   readonly tableName: string;
   /** Every event written, as its CloudTrail record. */
   readonly records: readonly Record<string, unknown>[];

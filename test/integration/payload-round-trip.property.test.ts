@@ -29,7 +29,6 @@ import { createTestTable, localDynamoDb } from '../support/local-aws';
 import { propertyParameters } from '../support/property-runs';
 
 const LOG_FILE = 's3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2024/06/02/f.json.gz';
-const EVENT_TIME = '2024-06-02T20:15:00Z';
 const PAYLOADS = ['requestParameters', 'responseElements'] as const;
 // DynamoDB's documented limits: 38 significant digits, magnitudes 1E-130 to below 1E+126.
 const MAX_NUMBER_DIGITS = 38;
