@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { unmarshallItem } from '../contract/item-marshaller';
 import { keyShardsToRead } from '../contract/key-shards';
-import { MAX_PARTITION_KEY_BYTES, toKeyValue } from '../contract/key-values';
+import { KEY_VALUE_MAX_BYTES, toKeyValue } from '../contract/key-values';
 import type { MlEventItem } from '../contract/ml-event-item';
 import {
   ACCOUNT_INDEX,
@@ -45,8 +45,8 @@ interface Plan {
 }
 
 // A value over DynamoDB's key limit is stored as its start and a digest: query it the same way.
-function partitionValue(value: string): string {
-  return toKeyValue(value, MAX_PARTITION_KEY_BYTES);
+function partitionValue(value: string, name: keyof typeof KEY_VALUE_MAX_BYTES): string {
+  return toKeyValue(value, KEY_VALUE_MAX_BYTES[name]);
 }
 
 function planOf(query: EventQuery): Plan {
@@ -59,7 +59,7 @@ function planOf(query: EventQuery): Plan {
     }
     return {
       index: EVENT_NAME_INDEX,
-      values: [query.service, partitionValue(query.eventName)],
+      values: [query.service, partitionValue(query.eventName, 'eventName')],
       shards: keyShardsToRead(query.service),
     };
   }
@@ -67,10 +67,14 @@ function planOf(query: EventQuery): Plan {
   if (query.service !== undefined)
     return { index: SERVICE_INDEX, values: [query.service], shards: keyShardsToRead(query.service) };
   if (query.principal !== undefined)
-    return { index: PRINCIPAL_INDEX, values: [partitionValue(query.principal)], shards: keyShardsToRead() };
+    return {
+      index: PRINCIPAL_INDEX,
+      values: [partitionValue(query.principal, 'principal')],
+      shards: keyShardsToRead(),
+    };
   return {
     index: ACCOUNT_INDEX,
-    values: [partitionValue(query.accountId as string)],
+    values: [partitionValue(query.accountId as string, 'recipientAccountId')],
     shards: keyShardsToRead(),
   };
 }

@@ -1,5 +1,5 @@
 import { keyShardOf } from '../../contract/key-shards';
-import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
+import { KEY_VALUE_MAX_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
 import {
@@ -243,8 +243,6 @@ type KeyTextAttribute =
   | 'actor'
   | 'resourceArn';
 
-const SORT_KEY_TEXTS: ReadonlySet<KeyTextAttribute> = new Set(['eventID', 'errorCode']);
-
 /**
  * Key attributes by the digest rule of `toKeyValue`: within DynamoDB's key limits (1,024 bytes for
  * a sort-key attribute, 2,048 for a partition-key one), distinct values kept distinct. A value
@@ -258,7 +256,7 @@ function keyTexts(
   const stored: Partial<Record<KeyTextAttribute, string>> = {};
   for (const [name, value] of Object.entries(texts) as [KeyTextAttribute, string | undefined][]) {
     if (value === undefined) continue;
-    const key = toKeyValue(value, SORT_KEY_TEXTS.has(name) ? MAX_SORT_KEY_BYTES : MAX_PARTITION_KEY_BYTES);
+    const key = toKeyValue(value, KEY_VALUE_MAX_BYTES[name as keyof typeof KEY_VALUE_MAX_BYTES]);
     if (key !== value && logged.has(name)) changed.push(`/${name}`);
     stored[name] = key;
   }

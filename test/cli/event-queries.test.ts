@@ -26,7 +26,7 @@ describe('queryEvents against DynamoDB Local', () => {
         { logFile: 's3://bucket/AWSLogs/f.json.gz' },
       ),
     );
-    await writer.flush();
+    expect((await writer.flush()).rejected).toEqual([]);
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) => {
       const found: string[] = [];

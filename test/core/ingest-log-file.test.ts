@@ -112,7 +112,7 @@ describe('ingestLogFile', () => {
       'lookoutmetrics:DescribeAnomalyDetector',
       'lookoutvision:CreateDataset',
     ]);
-    expect(items.every((item) => item.logFile === LOG_FILE)).toBe(true);
+    expect(items.every((item) => `s3://trail-bucket/${item.logFile}` === LOG_FILE)).toBe(true);
     expect(summary).toMatchObject({ records: 5, mlEvents: 5, malformedRecords: 0 });
     expect(summary.eventsByService).toEqual({
       forecast: 1,

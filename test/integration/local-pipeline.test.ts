@@ -83,7 +83,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     );
     expect(items.find((item) => item.service === 'lookoutmetrics')).toMatchObject({
       principal: 'arn:aws:iam::123456789012:user/fred',
-      accountId: '123456789012',
+      recipientAccountId: '123456789012',
       eventName: 'DescribeAnomalyDetector',
     });
   });
