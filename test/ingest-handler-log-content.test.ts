@@ -175,7 +175,7 @@ describe('log lines of an ingestion of records that hold secrets', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).not.toHaveProperty('accessKeyId');
     expect(items[0]).toMatchObject({
-      eventId: 'good-3',
+      eventID: 'good-3',
       sourceIPAddress: '203.0.113.0/24',
       requestParameters: { trainingJobName: PARAMETER_VALUE },
     });
