@@ -6,9 +6,9 @@ import { createLocalIngestFunction, type FileReport } from '../cli/local/local-i
 import { connectLocalPipeline } from '../cli/local/local-pipeline';
 import type { AcknowledgedMessage, DeadLetter, LocalQueueStats } from '../cli/local/local-queue';
 import { startLocalS3 } from '../cli/local/s3rver-server';
+import { unmarshallItem } from '../contract/item-marshaller';
 import type { MlEventItem } from '../contract/ml-event-item';
 import { createS3Client } from '../lambda/adapters/aws-clients';
-import { unmarshallItem } from '../lambda/adapters/item-marshaller';
 import { mlEventKey } from './log-generator';
 import { readWholeStream } from './table-stream';
 
@@ -149,19 +149,20 @@ export function keysOfNotificationBody(body: string): string[] {
 /** A table's items, counted and by the key the generator gives their event. */
 export interface ScannedItems {
   readonly itemCount: number;
-  readonly byEventKey: ReadonlyMap<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>;
+  readonly byEventKey: ReadonlyMap<string, Pick<MlEventItem, 'service' | 'eventTime' | 'logFile'>>;
 }
 
 /** Scans the whole table. */
 export async function scanMlEventKeys(dynamodb: DynamoDBClient, tableName: string): Promise<ScannedItems> {
-  const byEventKey = new Map<string, Pick<MlEventItem, 'service' | 'eventTimeId' | 'logFile'>>();
+  const byEventKey = new Map<string, Pick<MlEventItem, 'service' | 'eventTime' | 'logFile'>>();
   let itemCount = 0;
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await dynamodb.send(
       new ScanCommand({
         TableName: tableName,
-        ProjectionExpression: 'service, eventTimeId, eventSource, eventTime, eventId, logFile',
+        ProjectionExpression: '#s, #t, #i, #l',
+        ExpressionAttributeNames: { '#s': 'service', '#t': 'eventTime', '#i': 'eventID', '#l': 'logFile' },
         ExclusiveStartKey: start,
       }),
     );
@@ -169,7 +170,7 @@ export async function scanMlEventKeys(dynamodb: DynamoDBClient, tableName: strin
       itemCount += 1;
       byEventKey.set(mlEventKey(item), {
         service: item.service,
-        eventTimeId: item.eventTimeId,
+        eventTime: item.eventTime,
         logFile: item.logFile,
       });
     }
@@ -187,11 +188,7 @@ export interface StreamContents {
 
 function keyOfStreamRecord(record: _Record): string {
   const image = record.dynamodb?.NewImage ?? {};
-  return mlEventKey({
-    eventSource: image.eventSource?.S ?? '',
-    eventTime: image.eventTime?.S ?? '',
-    eventId: image.eventId?.S ?? '',
-  });
+  return mlEventKey({ eventID: image.eventID?.S ?? '' });
 }
 
 /** Reads a table's whole stream and counts its records by event name and by event. */

@@ -44,8 +44,8 @@ interface GeneratedRecord {
  * What identifies an ML event, from the record fields the table's key is made of: for the sources
  * generated here (one per service), distinct keys are distinct items.
  */
-export function mlEventKey(event: { eventSource: string; eventTime: string; eventId: string }): string {
-  return `${event.eventSource} ${event.eventTime} ${event.eventId}`;
+export function mlEventKey(event: { eventID: string }): string {
+  return event.eventID;
 }
 
 function generateRecord(n: number, random: () => number, mlShare = ML_EVENT_SHARE): GeneratedRecord {
@@ -103,7 +103,7 @@ function generateRecord(n: number, random: () => number, mlShare = ML_EVENT_SHAR
     recipientAccountId: '123456789012',
     eventCategory: 'Data',
   });
-  return isMl ? { text, mlEventKey: mlEventKey({ eventSource, eventTime, eventId: eventID }) } : { text };
+  return isMl ? { text, mlEventKey: mlEventKey({ eventID }) } : { text };
 }
 
 /** The text of a log file of about `bytes` bytes, produced piece by piece. */

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { formatCapacityReport, runCapacityModel } from './capacity';
 import { MEMORY_BATCH_FILES, runHandlerMemoryCases } from './handler-memory';
 import { runLocalStoreCases } from './local-store';
 import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator';
@@ -15,6 +16,8 @@ import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator
  * - localstore: the wall time of one `mltrail query` process against the kept embedded store, side
  *   by side with the same query against a DynamoDB Local already running (and, for comparison,
  *   with a store started per command).
+ * - capacity (`--capacity`, alone): the write capacity model of the table and its indexes for a hot
+ *   InvokeModel workload (see capacity.ts); `--json` prints the report as JSON.
  * Exits 1 when a target is missed.
  */
 const MB = 2 ** 20;
@@ -241,6 +244,23 @@ async function runLocalStoreGroup(): Promise<Target[]> {
   ];
 }
 
+const flags = new Set(process.argv.slice(2).filter((arg) => arg.startsWith('--')));
+if (flags.has('--capacity')) {
+  const report = runCapacityModel();
+  write(
+    flags.has('--json')
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `${formatCapacityReport(report).join('\n')}\n`,
+  );
+  const overLimit = report.targets.filter(
+    (target) => target.peakWcuPerKeyValueSecond > report.maxWcuPerKeyValue,
+  );
+  for (const target of overLimit)
+    process.stderr.write(
+      `MISS  ${target.target}: ${target.peakWcuPerKeyValueSecond} WCU on one key value in one second\n`,
+    );
+  process.exit(overLimit.length > 0 || report.typicalInvokeModel.wruDefaultIndexes > 3 ? 1 : 0);
+}
 const requested = process.argv.slice(2);
 const unknown = requested.filter((group) => !(GROUPS as readonly string[]).includes(group));
 if (unknown.length > 0) {

@@ -4,11 +4,11 @@ import type { MlEventItem } from '../contract/ml-event-item';
 export const MAX_PRINCIPAL_WIDTH = 64;
 
 const COLUMNS: readonly { readonly title: string; readonly value: (item: MlEventItem) => string }[] = [
-  { title: 'TIME (UTC)', value: (item) => item.eventTimeId.slice(0, item.eventTimeId.indexOf('#')) },
+  { title: 'TIME (UTC)', value: (item) => item.eventTime },
   { title: 'SERVICE', value: (item) => item.service },
   { title: 'EVENT', value: (item) => item.eventName },
   { title: 'PRINCIPAL', value: (item) => shorten(item.principal, MAX_PRINCIPAL_WIDTH) },
-  { title: 'ACCOUNT', value: (item) => item.accountId ?? '-' },
+  { title: 'ACCOUNT', value: (item) => item.recipientAccountId ?? '-' },
   { title: 'OUTCOME', value: (item) => item.errorCode ?? 'ok' },
 ];
 

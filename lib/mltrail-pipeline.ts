@@ -38,7 +38,14 @@ import {
   type SourceIpAddressPolicy,
 } from '../contract/environment';
 import { LOG_FILE_SUFFIX, logFilesPrefix } from '../contract/log-file-layout';
-import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
+import {
+  type IndexDefinition,
+  type KeyAttribute,
+  type OptionalIndexName,
+  projectedAttributesOf,
+  TABLE_PARTITION_KEY,
+  TTL_ATTRIBUTE,
+} from '../contract/table-schema';
 import { LogNotificationDestination } from './log-notification-destination';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
@@ -208,6 +215,15 @@ export interface MlTrailPipelineProps {
    * @default - events are kept forever
    */
   readonly retention?: Duration;
+
+  /**
+   * Opt-in indexes of the events table, beside the default ones (byService, byPrincipal, byError,
+   * byResource): `byAccount`, `byEventName`, `byActor`. Each costs one more write unit for every
+   * event it holds (see the README's Costs); adding one later builds it from the existing items.
+   *
+   * @default - the default indexes only
+   */
+  readonly optionalIndexes?: readonly OptionalIndexName[];
 
   /**
    * Log level of the ingest function.
@@ -435,7 +451,7 @@ export class MlTrailPipeline extends Construct {
 
     const settings = resolveSettings(props);
 
-    const table = this.createTable(props.deletionProtection ?? true);
+    const table = this.createTable(props.deletionProtection ?? true, settings.indexes);
     this.table = table;
     const streamArn = table.tableStreamArn;
     if (streamArn === undefined) {
@@ -621,11 +637,13 @@ export class MlTrailPipeline extends Construct {
     }
   }
 
-  private createTable(deletionProtection: boolean): Table {
-    const string = (name: string) => ({ name, type: AttributeType.STRING });
+  private createTable(deletionProtection: boolean, indexes: readonly IndexDefinition[]): Table {
+    const attribute = (key: KeyAttribute) => ({
+      name: key.name,
+      type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING,
+    });
     const table = new Table(this, 'EventsTable', {
-      partitionKey: string(TABLE_KEY.partitionKey),
-      sortKey: string(TABLE_KEY.sortKey),
+      partitionKey: attribute(TABLE_PARTITION_KEY),
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection,
@@ -634,12 +652,14 @@ export class MlTrailPipeline extends Construct {
       stream: StreamViewType.NEW_IMAGE,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of GLOBAL_SECONDARY_INDEXES) {
+    for (const index of indexes) {
+      // Multi-attribute keys: each attribute is the item's own, no key is a copy made for the index.
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,
-        partitionKey: string(index.partitionKey),
-        sortKey: string(index.sortKey),
-        projectionType: ProjectionType.ALL,
+        partitionKeys: index.partitionKeys.map(attribute),
+        sortKeys: index.sortKeys.map(attribute),
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...projectedAttributesOf(index)],
       });
     }
     return table;

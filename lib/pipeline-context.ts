@@ -5,6 +5,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AccessKeyIdPolicy, SourceIpAddressPolicy } from '../contract/environment';
 import { nearNames } from '../contract/near-names';
+import { OPTIONAL_INDEXES_CONTEXT_KEY, type OptionalIndexName } from '../contract/table-schema';
 import type { MlTrailPipelineProps } from './mltrail-pipeline';
 import { type LogLevel, PipelinePropsError } from './pipeline-props-validation';
 
@@ -42,6 +43,7 @@ export const CONTEXT_KEYS = {
   sourceIpAddresses: 'sourceIpAddresses',
   requestParameterKeys: 'requestParameterKeys',
   responseElementKeys: 'responseElementKeys',
+  optionalIndexes: OPTIONAL_INDEXES_CONTEXT_KEY,
 } as const;
 
 /**
@@ -118,6 +120,7 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     sourceIpAddresses: context.string(CONTEXT_KEYS.sourceIpAddresses) as SourceIpAddressPolicy | undefined,
     requestParameterKeys: context.stringList(CONTEXT_KEYS.requestParameterKeys),
     responseElementKeys: context.stringList(CONTEXT_KEYS.responseElementKeys),
+    optionalIndexes: context.stringList(CONTEXT_KEYS.optionalIndexes) as OptionalIndexName[] | undefined,
     memorySize: context.integer(CONTEXT_KEYS.memorySize),
     timeout: timeoutSeconds === undefined ? undefined : Duration.seconds(timeoutSeconds),
     maxConcurrency: context.integer(CONTEXT_KEYS.maxConcurrency),

@@ -1,5 +1,7 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import { EVENT_SOURCE_PATTERN, SERVICE_NAME_PATTERN } from '../contract/catalogue-format';
+import { nearNames } from '../contract/near-names';
+import { OPTIONAL_INDEXES, type OptionalIndexName } from '../contract/table-schema';
 
 /** A construct prop or context value that cannot produce a working pipeline. */
 export class PipelinePropsError extends Error {
@@ -62,6 +64,23 @@ export function validateKeyAllowList(propName: string, keys: readonly string[]):
         `["modelId"], or leave ${propName} unset to store every key.`,
     );
   }
+}
+
+/**
+ * Throws unless every name is one of the opt-in indexes, naming the near one for a mistyped name
+ * (`byActr`: did you mean byActor?).
+ */
+export function validateOptionalIndexes(names: readonly string[]): readonly OptionalIndexName[] {
+  const known = OPTIONAL_INDEXES.map((index) => index.indexName);
+  for (const name of names) {
+    if (typeof name === 'string' && known.includes(name)) continue;
+    const near = typeof name === 'string' ? nearNames(name, known) : [];
+    throw new PipelinePropsError(
+      `Invalid optionalIndexes entry ${JSON.stringify(name)}: ${near.length > 0 ? `did you mean ${near.join(' or ')}? ` : ''}` +
+        `the opt-in indexes are ${known.join(', ')} (the default ones always exist).`,
+    );
+  }
+  return [...new Set(names)] as OptionalIndexName[];
 }
 
 /** Throws unless the S3 key prefix is one CloudTrail accepts and this pipeline can filter on. */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { ACCESS_KEY_ID_POLICIES, SOURCE_IP_ADDRESS_POLICIES } from '../contract/environment';
+import { type IndexDefinition, indexesOf } from '../contract/table-schema';
 import type { MlTrailPipelineProps } from './mltrail-pipeline';
 import {
   type LogLevel,
@@ -14,6 +15,7 @@ import {
   validateKeyAllowList,
   validateLogFilePrefix,
   validateLogLevel,
+  validateOptionalIndexes,
   validateOrganizationId,
   validateTrailName,
 } from './pipeline-props-validation';
@@ -45,6 +47,8 @@ export interface Settings {
   readonly maxConcurrency: number;
   readonly maxReceiveCount: number;
   readonly heartbeatPeriod: Duration;
+  /** The table's indexes: the default ones and the opt-in ones named. */
+  readonly indexes: readonly IndexDefinition[];
 }
 
 /** Validates the props (every message names the bad value and the fix) and applies defaults. */
@@ -191,5 +195,6 @@ export function resolveSettings(props: MlTrailPipelineProps): Settings {
     maxConcurrency,
     maxReceiveCount,
     heartbeatPeriod,
+    indexes: indexesOf(validateOptionalIndexes(props.optionalIndexes ?? [])),
   };
 }

@@ -134,8 +134,8 @@ describe('log lines of an ingestion of records that hold secrets', () => {
 
     // The secrets went through: the good records are stored with them, and every file was reported.
     const items = (await documents.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
-    expect(items.map((item) => item.eventId).sort()).toEqual(['good-1', 'good-2', 'good-3', 'good-4']);
-    expect(items[0]).toMatchObject({ accessKeyId: ACCESS_KEY_ID, sourceIpAddress: SOURCE_IP });
+    expect(items.map((item) => item.eventID).sort()).toEqual(['good-1', 'good-2', 'good-3', 'good-4']);
+    expect(items[0]).toMatchObject({ accessKeyId: ACCESS_KEY_ID, sourceIPAddress: SOURCE_IP });
     expect(response?.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([
       'BadRoot1',
       'BadTail1',
@@ -175,8 +175,8 @@ describe('log lines of an ingestion of records that hold secrets', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).not.toHaveProperty('accessKeyId');
     expect(items[0]).toMatchObject({
-      eventId: 'good-3',
-      sourceIpAddress: '203.0.113.0/24',
+      eventID: 'good-3',
+      sourceIPAddress: '203.0.113.0/24',
       requestParameters: { trainingJobName: PARAMETER_VALUE },
     });
     expect(items[0]?.requestParameters).not.toHaveProperty('hyperParameters');

@@ -81,10 +81,11 @@ async function landedEvents(store: EventStore, services: readonly string[]): Pro
   const items: MlEventItem[] = [];
   for (const service of services) {
     for await (const item of queryEvents(store.readClient, store.tableName, { service })) {
-      if (item.logFile.startsWith(`s3://${LOCAL_TRAIL_BUCKET}/`)) items.push(item);
+      // Items of the trail bucket store its object key; a local file's, its file:// URL.
+      if (!item.logFile.includes('://')) items.push(item);
     }
   }
-  return items.sort((a, b) => (a.eventTimeId < b.eventTimeId ? 1 : -1));
+  return items.sort((a, b) => (a.eventTime < b.eventTime ? 1 : -1));
 }
 
 function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOptions): string[] {
@@ -95,13 +96,13 @@ function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOpti
   const suffix = target ? ` ${target}` : '';
   const [newest] = items;
   if (!newest) return [];
-  const withAccount = items.find((item) => item.accountId);
+  const withAccount = items.find((item) => item.recipientAccountId);
   return [
     'try:',
     `  npx mltrail query --service ${newest.service}${suffix}`,
     `  npx mltrail query --principal '${newest.principal}'${suffix}`,
     ...(withAccount
-      ? [`  npx mltrail query --account ${withAccount.accountId} --since 2018-01-01 --json${suffix}`]
+      ? [`  npx mltrail query --account ${withAccount.recipientAccountId} --since 2018-01-01 --json${suffix}`]
       : []),
   ];
 }

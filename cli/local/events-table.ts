@@ -9,34 +9,41 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   GLOBAL_SECONDARY_INDEXES,
+  type IndexDefinition,
   KEY_ATTRIBUTES,
-  TABLE_KEY,
+  projectedAttributesOf,
+  TABLE_PARTITION_KEY,
   TTL_ATTRIBUTE,
 } from '../../contract/table-schema';
 
 /**
- * CreateTable input for the events table, from the same definition the CDK stack uses: keys,
- * indexes (projecting all attributes), on-demand billing and a NEW_IMAGE stream.
+ * CreateTable input for the events table, from the same definition the CDK stack uses: the
+ * eventID key, every index (the opt-in ones too: locally every question can be asked) with its
+ * multi-attribute keys and list projection, on-demand billing and a NEW_IMAGE stream.
  */
-export function eventsTableDefinition(tableName: string): CreateTableCommandInput {
+export function eventsTableDefinition(
+  tableName: string,
+  indexes: readonly IndexDefinition[] = GLOBAL_SECONDARY_INDEXES,
+): CreateTableCommandInput {
+  const used = new Set([
+    TABLE_PARTITION_KEY.name,
+    ...indexes.flatMap((index) => [...index.partitionKeys, ...index.sortKeys].map((key) => key.name)),
+  ]);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...new Set(KEY_ATTRIBUTES)].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S',
+    AttributeDefinitions: KEY_ATTRIBUTES.filter((key) => used.has(key.name)).map((key) => ({
+      AttributeName: key.name,
+      AttributeType: key.type,
     })),
-    KeySchema: [
-      { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
-      { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES.map((index) => ({
+    KeySchema: [{ AttributeName: TABLE_PARTITION_KEY.name, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: 'HASH' },
-        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ...index.partitionKeys.map((key) => ({ AttributeName: key.name, KeyType: 'HASH' as const })),
+        ...index.sortKeys.map((key) => ({ AttributeName: key.name, KeyType: 'RANGE' as const })),
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projectedAttributesOf(index)] },
     })),
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   };

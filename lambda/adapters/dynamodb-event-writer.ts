@@ -5,10 +5,10 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { marshallItem } from '../../contract/item-marshaller';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { TABLE_KEY } from '../../contract/table-schema';
+import { TABLE_PARTITION_KEY } from '../../contract/table-schema';
 import type { EventSink } from '../core/ingest-log-file';
-import { marshallItem } from './item-marshaller';
 
 /** BatchWriteItem takes at most 25 put requests. */
 export const MAX_BATCH_WRITE_ITEMS = 25;
@@ -110,12 +110,13 @@ export class EventWriteError extends Error {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+// The table's only key: one event, one item.
 function keyOf(item: MlEventItem): string {
-  return `${item[TABLE_KEY.partitionKey as 'service']}\u0000${item[TABLE_KEY.sortKey as 'eventTimeId']}`;
+  return item[TABLE_PARTITION_KEY.name as 'eventID'];
 }
 
 function eventIdOf(request: WriteRequest): string {
-  return request.PutRequest?.Item?.eventId?.S ?? '(unknown)';
+  return request.PutRequest?.Item?.[TABLE_PARTITION_KEY.name]?.S ?? '(unknown)';
 }
 
 /** The error's name, or for a plain Node.js error its code (`ECONNRESET`). */

@@ -1,4 +1,5 @@
-import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, toKeyValue } from '../../contract/key-values';
+import { keyShardOf } from '../../contract/key-shards';
+import { KEY_VALUE_MAX_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
 import {
@@ -11,7 +12,7 @@ import {
   objectField,
   textField,
 } from './json-fields';
-import { type PrincipalFields, toPrincipalFields } from './principal';
+import { toPrincipalFields } from './principal';
 import {
   type ChangedPaths,
   MAX_PAYLOAD_BYTES,
@@ -25,7 +26,7 @@ import {
 export interface RecordContext {
   /** `s3://bucket/key` of the log file (a `file://` URL for a local file). */
   readonly logFile: string;
-  /** Account id in the log file's key: the last fallback for an item's accountId. */
+  /** Account id in the log file's key: the last fallback for an item's recipientAccountId. */
   readonly logAccountId?: string;
   /** Days to keep an event after its eventTime; undefined or 0 keeps it forever. */
   readonly retentionDays?: number;
@@ -125,7 +126,7 @@ export function parseEventTime(eventTime: string): number | undefined {
   return millis;
 }
 
-/** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form every sort key uses. */
+/** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form CloudTrail writes and every sort key uses. */
 export function toSortableTime(eventTime: string): string {
   return `${new Date(parseEventTime(eventTime) as number).toISOString().slice(0, 19)}Z`;
 }
@@ -170,7 +171,11 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
   }
 }
 
-/** ARNs of the resources an event touched, in the order first seen, within the item's budget. */
+/**
+ * ARNs of the resources an event touched, in the order first seen, within the item's budget:
+ * `resources[]` (ARN or ARNPrefix), then ARN-valued response fields, then request fields. The
+ * first is the event's primary resource (`resourceArn`).
+ */
 export function collectResourceArns(record: JsonObject): string[] {
   const collection: ArnCollection = { arns: new Set<string>(), bytes: 0, visited: 0 };
   const resources = field(record, 'resources');
@@ -180,13 +185,20 @@ export function collectResourceArns(record: JsonObject): string[] {
       addArn(collection, field(object, 'ARN') ?? field(object, 'ARNPrefix'));
     }
   }
-  collectArnFields(record.requestParameters, collection, 0);
   collectArnFields(record.responseElements, collection, 0);
+  collectArnFields(record.requestParameters, collection, 0);
   return [...collection.arns];
 }
 
+type PayloadName = 'requestParameters' | 'responseElements' | 'additionalEventData';
+const PAYLOAD_NAMES: readonly PayloadName[] = [
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+];
+
 function payloadFields(
-  name: 'requestParameters' | 'responseElements',
+  name: PayloadName,
   value: unknown,
   maxBytes: number,
   changed: ChangedPaths,
@@ -202,7 +214,7 @@ type TextAttribute = Exclude<
   {
     [K in keyof MlEventItem]-?: MlEventItem[K] extends string | undefined ? K : never;
   }[keyof MlEventItem],
-  'service' | 'eventTimeId' | 'serviceEventName' | 'principal' | 'accountId' | 'logFile'
+  KeyTextAttribute | 'logFile'
 >;
 
 /** Caps every text attribute and makes it well-formed, noting what it changed. */
@@ -219,6 +231,103 @@ function storableTexts(
   return stored;
 }
 
+/** Attributes that are a key of the table or of some index (see `table-schema.ts`). */
+type KeyTextAttribute =
+  | 'eventID'
+  | 'eventTime'
+  | 'service'
+  | 'eventName'
+  | 'errorCode'
+  | 'principal'
+  | 'recipientAccountId'
+  | 'actor'
+  | 'resourceArn';
+
+/**
+ * Key attributes by the digest rule of `toKeyValue`: within DynamoDB's key limits (1,024 bytes for
+ * a sort-key attribute, 2,048 for a partition-key one), distinct values kept distinct. A value
+ * CloudTrail logged (`loggedAs`) that does not fit has its path in changedPaths.
+ */
+function keyTexts(
+  texts: Partial<Record<KeyTextAttribute, string | undefined>>,
+  changed: ChangedPaths,
+  logged: ReadonlySet<KeyTextAttribute>,
+): Partial<Record<KeyTextAttribute, string>> {
+  const stored: Partial<Record<KeyTextAttribute, string>> = {};
+  for (const [name, value] of Object.entries(texts) as [KeyTextAttribute, string | undefined][]) {
+    if (value === undefined) continue;
+    const key = toKeyValue(value, KEY_VALUE_MAX_BYTES[name as keyof typeof KEY_VALUE_MAX_BYTES]);
+    if (key !== value && logged.has(name)) changed.push(`/${name}`);
+    stored[name] = key;
+  }
+  return stored;
+}
+
+/**
+ * Attributes that hold what the item already says are left out, so that a typical event fits
+ * one write unit (1 KB); each is restored by one rule (the README's item schema):
+ * `principalAccountId` is left out when it is the recipientAccountId, and `principalArn` when it
+ * is the session ARN of an assumed role, `arn:<partition>:sts::<account>:assumed-role/<role
+ * name>/<session name>`, made of the role (the principal) and the session name (principalId's end).
+ */
+function withoutDerivableCopies<
+  T extends { principalArn?: string; principalId?: string; principalAccountId?: string },
+>(caller: T, principal: string, recipientAccountId: string | undefined): T {
+  const { principalArn, principalAccountId } = caller;
+  return {
+    ...caller,
+    principalAccountId: principalAccountId === recipientAccountId ? undefined : principalAccountId,
+    principalArn:
+      principalArn !== undefined && principalArn === sessionArnOf(principal, caller.principalId)
+        ? undefined
+        : principalArn,
+  };
+}
+
+const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
+
+/** The assumed-role session ARN of a role and a principalId `<role id>:<session name>`, else undefined. */
+export function sessionArnOf(roleArn: string, principalId: string | undefined): string | undefined {
+  const match = ROLE_ARN.exec(roleArn);
+  const separator = principalId?.indexOf(':') ?? -1;
+  if (!match || principalId === undefined || separator < 0) return undefined;
+  const [, partition, account, roleName] = match;
+  return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${principalId.slice(separator + 1)}`;
+}
+
+/** eventSource is left out when it is `<service>.amazonaws.com`, the service's own host. */
+function eventSourceToStore(eventSource: string, service: string): string | undefined {
+  return eventSource === `${service}.amazonaws.com` ? undefined : eventSource;
+}
+
+/**
+ * The log file as stored: an S3 object's key (the function only reads its trail bucket, the
+ * stack's `LogBucketName` output), or the URL of a file read from elsewhere (`file://...`).
+ */
+function logFileToStore(logFile: string): string {
+  const s3 = /^s3:\/\/[^/]+\//.exec(logFile);
+  return s3 ? logFile.slice(s3[0].length) : logFile;
+}
+
+/** tlsDetails is a small map; one larger than this is no TLS detail and is cut, its path changed. */
+const MAX_TLS_DETAILS_BYTES = 4 * 1024;
+
+/**
+ * managementEvent and eventCategory say the same thing twice for most events: `true` is
+ * eventCategory `Management`, `false` any other category. So a managementEvent of `true` stands
+ * for `Management`, and an eventCategory other than `Management` stands for `false`; what
+ * disagrees, or is logged alone, is stored as logged.
+ */
+function categoryFields(
+  managementEvent: boolean | undefined,
+  eventCategory: string | undefined,
+): { managementEvent?: boolean; eventCategory?: string } {
+  if (managementEvent === true && eventCategory === 'Management') return { managementEvent };
+  if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management')
+    return { eventCategory };
+  return compact({ managementEvent, eventCategory });
+}
+
 /**
  * Every changed path is listed, none cut: one per text attribute at most, and each payload's are
  * bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
@@ -228,6 +337,13 @@ function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
   if (changed.length === 0) return {};
   return { changedPaths: [...new Set(changed)] };
 }
+
+const LOGGED_KEYS: ReadonlySet<KeyTextAttribute> = new Set([
+  'eventID',
+  'eventName',
+  'errorCode',
+  'recipientAccountId',
+]);
 
 /**
  * Normalizes one valid CloudTrail record (see {@link findRecordDefect}) of a catalogued service
@@ -241,80 +357,96 @@ function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
 export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
   const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
-  const eventTime = record.eventTime as string;
-  const eventId = record.eventID as string;
-  const eventName = record.eventName as string;
+  const loggedTime = record.eventTime as string;
+  const eventTime = toSortableTime(loggedTime);
+  if (eventTime !== loggedTime) changed.push('/eventTime');
   const awsRegion = asText(record.awsRegion);
   const identity = objectField(record, 'userIdentity');
-  const { principal, principalType, ...caller } = toPrincipalFields(identity, awsRegion);
-  const sortableTime = toSortableTime(eventTime);
-  const resources = collectResourceArns(record);
+  const { principal, principalType, actor, mfaAuthenticated, ...caller } = toPrincipalFields(
+    identity,
+    awsRegion,
+  );
+  const resourceArns = collectResourceArns(record);
   const retentionDays = context.retentionDays ?? 0;
-  const accountId = asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId;
+  const eventCategory = asText(record.eventCategory);
+  const keys = keyTexts(
+    {
+      eventID: record.eventID as string,
+      eventName: record.eventName as string,
+      errorCode: asText(record.errorCode),
+      recipientAccountId:
+        asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
+      principal,
+      actor,
+      resourceArn: resourceArns[0],
+    },
+    changed,
+    LOGGED_KEYS,
+  );
+  const eventID = keys.eventID as string;
   const base = compact({
+    eventID,
+    eventTime,
+    ...storableTexts({ eventTimeAsLogged: eventTime === loggedTime ? undefined : loggedTime }, changed),
     service,
-    eventTimeId: `${sortableTime}#${toKeyValue(eventId, MAX_SORT_KEY_BYTES - sortableTime.length - 1)}`,
-    serviceEventName: toKeyValue(`${service}:${eventName}`, MAX_PARTITION_KEY_BYTES),
+    keyShard: keyShardOf(service, eventID),
+    ...storableTexts({ eventSource: eventSourceToStore(record.eventSource as string, service) }, changed),
+    eventName: keys.eventName,
     ...storableTexts(
-      {
-        eventSource: record.eventSource as string,
-        eventName,
-        eventTime,
-        eventId,
-        requestId: textField(record, 'requestID'),
-        eventVersion: asText(record.eventVersion),
-        eventType: asText(record.eventType),
-        eventCategory: asText(record.eventCategory),
-      },
+      { eventVersion: asText(record.eventVersion), eventType: asText(record.eventType) },
       changed,
+    ),
+    ...categoryFields(
+      asBoolean(record.managementEvent),
+      storableTexts({ eventCategory }, changed).eventCategory,
     ),
     readOnly: asBoolean(record.readOnly),
-    managementEvent: asBoolean(record.managementEvent),
     ...storableTexts({ awsRegion }, changed),
-    accountId: accountId === undefined ? undefined : toKeyValue(accountId, MAX_PARTITION_KEY_BYTES),
-    principal: toKeyValue(principal, MAX_PARTITION_KEY_BYTES),
-    ...storableTexts({ principalType }, changed),
-    ...storableTexts(callerTexts(caller), changed),
-    mfaAuthenticated: caller.mfaAuthenticated,
+    recipientAccountId: keys.recipientAccountId,
     ...storableTexts(
       {
-        sourceIpAddress: textField(record, 'sourceIPAddress'),
+        requestID: textField(record, 'requestID'),
+        sharedEventID: textField(record, 'sharedEventID'),
+        sourceIPAddress: textField(record, 'sourceIPAddress'),
         userAgent: asText(record.userAgent),
-        errorCode: asText(record.errorCode),
-        errorMessage: asText(record.errorMessage),
+        vpcEndpointId: textField(record, 'vpcEndpointId'),
+        vpcEndpointAccountId: textField(record, 'vpcEndpointAccountId'),
       },
       changed,
     ),
-    resources: resources.length > 0 ? resources : undefined,
-    logFile: context.logFile,
+    tlsDetails: tlsDetailsOf(record.tlsDetails, changed),
+    errorCode: keys.errorCode,
+    ...storableTexts({ errorMessage: asText(record.errorMessage) }, changed),
+    principal: keys.principal,
+    ...storableTexts({ principalType }, changed),
+    ...storableTexts(withoutDerivableCopies(caller, principal, keys.recipientAccountId), changed),
+    mfaAuthenticated,
+    actor: keys.actor,
+    resourceArn: keys.resourceArn,
+    resourceArns: resourceArns.length > 0 ? resourceArns : undefined,
+    logFile: logFileToStore(context.logFile),
     expiresAt:
       retentionDays > 0
-        ? Math.floor(Date.parse(sortableTime) / 1000) + retentionDays * SECONDS_PER_DAY
+        ? Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY
         : undefined,
   });
-  const payloadBudget = MAX_ITEM_BYTES - storedItemSize(base) - PAYLOAD_ATTRIBUTES_BYTES;
-  const request = payloadFields(
-    'requestParameters',
-    record.requestParameters,
-    Math.min(MAX_PAYLOAD_BYTES, Math.floor(payloadBudget / 2)),
-    changed,
-  );
-  const response = payloadFields(
-    'responseElements',
-    record.responseElements,
-    Math.min(MAX_PAYLOAD_BYTES, payloadBudget - storedSize(request.requestParameters ?? '')),
-    changed,
-  );
-  return { ...base, ...request, ...response, ...changedPathsField(changed) } as MlEventItem;
+  let budget = MAX_ITEM_BYTES - storedItemSize(base) - PAYLOAD_ATTRIBUTES_BYTES;
+  const payloads: Record<string, unknown> = {};
+  for (const [index, name] of PAYLOAD_NAMES.entries()) {
+    // Each payload gets an even share of what is left, so the last ones are never starved.
+    const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
+    const fields = payloadFields(name, record[name], Math.min(MAX_PAYLOAD_BYTES, share), changed);
+    budget -= storedSize(fields[name] ?? '');
+    Object.assign(payloads, fields);
+  }
+  return { ...base, ...payloads, ...changedPathsField(changed) } as MlEventItem;
+}
+
+function tlsDetailsOf(value: unknown, changed: ChangedPaths): unknown {
+  if (value === undefined || value === null) return undefined;
+  return toStorablePayload(value, '/tlsDetails', changed, MAX_TLS_DETAILS_BYTES).value;
 }
 
 // Names of the payload attributes and their flags, counted against the item's size.
 const PAYLOAD_ATTRIBUTES_BYTES =
-  'requestParametersTruncated'.length + 'responseElementsTruncated'.length + 64;
-
-function callerTexts(
-  caller: Omit<PrincipalFields, 'principal' | 'principalType'>,
-): Partial<Record<TextAttribute, string | undefined>> {
-  const { mfaAuthenticated: _, ...texts } = caller;
-  return texts;
-}
+  PAYLOAD_NAMES.reduce((bytes, name) => bytes + 2 * name.length + 'Truncated'.length, 0) + 64;

@@ -7,12 +7,17 @@ export type PrincipalFields = Pick<
   | 'principal'
   | 'principalType'
   | 'principalArn'
+  | 'principalId'
   | 'principalAccountId'
-  | 'sessionName'
   | 'userName'
   | 'accessKeyId'
-  | 'mfaAuthenticated'
   | 'invokedBy'
+  | 'sourceIdentity'
+  | 'sessionCreationDate'
+  | 'mfaAuthenticated'
+  | 'onBehalfOfUserId'
+  | 'identityStoreArn'
+  | 'actor'
 >;
 
 const UNKNOWN_PRINCIPAL = 'unknown';
@@ -78,7 +83,8 @@ function selectPrincipal(
       return textField(identity, 'invokedBy') ?? fallbackPrincipal(identity);
     case 'AWSAccount': {
       const accountId = textField(identity, 'accountId');
-      if (accountId === 'ANONYMOUS_PRINCIPAL') return accountId;
+      // `ANONYMOUS_PRINCIPAL` and `anonymous` name no account: kept as logged, not made a root ARN.
+      if (accountId === 'ANONYMOUS_PRINCIPAL' || accountId === 'anonymous') return accountId;
       if (accountId) return `arn:${partitionOf(undefined, region)}:iam::${accountId}:root`;
       return fallbackPrincipal(identity);
     }
@@ -104,25 +110,51 @@ function sessionNameOf(arn: string | undefined): string | undefined {
   return ASSUMED_ROLE_ARN.exec(arn)?.[4] ?? FEDERATED_USER_ARN.exec(arn)?.[2];
 }
 
-function mfaOf(identity: JsonObject | undefined): boolean | undefined {
-  return asBoolean(
-    field(objectField(objectField(identity, 'sessionContext'), 'attributes'), 'mfaAuthenticated'),
-  );
+// Callers that are no person: an AWS service, an account's root, another account as a whole.
+const NOT_A_PERSON = new Set(['AWSService', 'Root', 'AWSAccount']);
+
+/**
+ * The human behind a call (the README's actor rules): sourceIdentity, else the Identity Center
+ * user, else the role session or federated user name, else the IAM user name, else the SAML or
+ * web identity user name; absent for services, root, accounts and shapes that name no person.
+ */
+export function actorOf(type: string | undefined, identity: JsonObject | undefined): string | undefined {
+  if (type !== undefined && NOT_A_PERSON.has(type)) return undefined;
+  const sessionContext = objectField(identity, 'sessionContext');
+  const sourceIdentity = textField(sessionContext, 'sourceIdentity');
+  if (sourceIdentity) return sourceIdentity;
+  const onBehalfOfUser = textField(objectField(identity, 'onBehalfOf'), 'userId');
+  if (onBehalfOfUser) return onBehalfOfUser;
+  if (type === 'IdentityCenterUser') return textField(identity, 'userName');
+  const sessionName = sessionNameOf(textField(identity, 'arn'));
+  if (sessionName) return sessionName;
+  if (type === 'IAMUser' || type === 'SAMLUser' || type === 'WebIdentityUser')
+    return textField(identity, 'userName');
+  return undefined;
+}
+
+function sessionAttributesOf(identity: JsonObject | undefined): JsonObject | undefined {
+  return objectField(objectField(identity, 'sessionContext'), 'attributes');
 }
 
 /** The caller of a record, from its `userIdentity` (which may be absent or oddly shaped). */
 export function toPrincipalFields(identity: JsonObject | undefined, region?: string): PrincipalFields {
   const type = textField(identity, 'type');
-  const arn = textField(identity, 'arn');
+  const onBehalfOf = objectField(identity, 'onBehalfOf');
   return compact({
     principal: selectPrincipal(type, identity, region),
     principalType: type ?? 'Unknown',
-    principalArn: arn,
+    principalArn: textField(identity, 'arn'),
+    principalId: textField(identity, 'principalId'),
     principalAccountId: textField(identity, 'accountId'),
-    sessionName: sessionNameOf(arn),
     userName: textField(identity, 'userName'),
     accessKeyId: textField(identity, 'accessKeyId'),
-    mfaAuthenticated: mfaOf(identity),
     invokedBy: textField(identity, 'invokedBy'),
+    sourceIdentity: textField(objectField(identity, 'sessionContext'), 'sourceIdentity'),
+    sessionCreationDate: textField(sessionAttributesOf(identity), 'creationDate'),
+    mfaAuthenticated: asBoolean(field(sessionAttributesOf(identity), 'mfaAuthenticated')),
+    onBehalfOfUserId: textField(onBehalfOf, 'userId'),
+    identityStoreArn: textField(onBehalfOf, 'identityStoreArn'),
+    actor: actorOf(type, identity),
   });
 }

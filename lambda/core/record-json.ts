@@ -3,15 +3,9 @@
  * 2^53, a decimal of more than 15 significant digits, an exponent past 99) is kept as its text, and objects have no prototype, so that any key (`__proto__`, `constructor`) is data.
  */
 
-/** A JSON number kept as written, because a double would change it. */
-export class ExactNumber {
-  constructor(readonly text: string) {}
+import { decimalShape, ExactNumber, MAX_EXACT_DOUBLE_DIGITS } from '../../contract/exact-number';
 
-  /** In JSON output (tests, local tools) the number appears as its text, quoted. */
-  toJSON(): string {
-    return this.text;
-  }
-}
+export { ExactNumber };
 
 /** A parsed JSON value: numbers are `number` when a double holds them exactly, else ExactNumber. */
 export type RecordValue =
@@ -30,25 +24,9 @@ export type RecordValue =
  */
 const MAY_HOLD_INEXACT_NUMBER = /[0-9]{16}|[0-9.]{17}|[eE][+-]?[0-9]{3}/;
 const NUMBER_TOKEN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-/** Significant digits any decimal may have and still round-trip through a double exactly. */
-export const MAX_EXACT_DOUBLE_DIGITS = 15;
 // Past this a number is kept as written too: DynamoDB cannot store it as a number, and its text
 // is what is then stored.
 const MAX_PLAIN_EXPONENT = 99;
-
-/** The significant digits and the decimal exponent of the first one, of a JSON number's text. */
-export function decimalShape(text: string): { readonly digits: string; readonly exponent: number } {
-  const unsigned = text.startsWith('-') ? text.slice(1) : text;
-  const e = unsigned.search(/[eE]/);
-  const mantissa = e === -1 ? unsigned : unsigned.slice(0, e);
-  const exponentPart = e === -1 ? 0 : Number(unsigned.slice(e + 1));
-  const point = mantissa.indexOf('.');
-  const integerDigits = point === -1 ? mantissa.length : point;
-  const all = mantissa.replace('.', '');
-  const leadingZeros = all.length - all.replace(/^0+/, '').length;
-  const digits = all.slice(leadingZeros).replace(/0+$/, '');
-  return { digits, exponent: exponentPart + integerDigits - leadingZeros - 1 };
-}
 
 function holdsExactlyAsDouble(text: string): boolean {
   const { digits, exponent } = decimalShape(text);

@@ -1,5 +1,6 @@
+import { decimalShape, ExactNumber } from '../../contract/exact-number';
 import { truncateUtf8 } from '../../contract/key-values';
-import { decimalShape, ExactNumber, toJsonText, toJsonTextStart } from './record-json';
+import { toJsonText, toJsonTextStart } from './record-json';
 
 /**
  * Making values storable in DynamoDB without losing what was logged. Where DynamoDB cannot hold a

@@ -152,9 +152,9 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
       /Size limit exceeded|2048/,
     ],
     [
-      'an eventTimeId over 1,024 bytes (the sort key limit)',
-      (item) => ({ ...item, eventTimeId: `${item.eventTimeId}${'x'.repeat(1_100)}` }),
-      /range primary key values must be under 1024 bytes/,
+      'an eventID over 1,024 bytes (a sort key of every index)',
+      (item) => ({ ...item, eventID: `${item.eventID}${'x'.repeat(1_100)}` }),
+      /Size limit exceeded|range primary key values must be under 1024 bytes/,
     ],
     [
       'the number 1e200 in a payload',
@@ -181,10 +181,12 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
       const summary = await writer.flush();
 
       expect(summary).toMatchObject({ itemsWritten: 999, rejectedItems: 1 });
-      expect(summary.rejected).toEqual([{ eventId: 'evt-100', message: expect.stringMatching(message) }]);
+      expect(summary.rejected).toEqual([
+        { eventId: refused.eventID, message: expect.stringMatching(message) },
+      ]);
       const stored = await scanAll(documents, tableName);
       expect(stored).toHaveLength(999);
-      expect(stored.map((item) => item.eventId)).not.toContain('evt-100');
+      expect(stored.map((item) => item.eventID)).not.toContain('evt-100');
     },
   );
 
@@ -195,7 +197,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
 
     for (let n = 0; n < 40; n += 1) {
       const item = itemOf({ eventID: `evt-${n}` });
-      if (n % 3 === 0) refusedIds.add(item.eventId);
+      if (n % 3 === 0) refusedIds.add(item.eventID);
       await writer.put(n % 3 === 0 ? { ...item, requestParameters: { size: 1e200 } } : item);
     }
     const summary = await writer.flush();
@@ -236,7 +238,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     });
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) =>
-      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventId);
+      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventID);
 
     it('reads all events of a service, newest first', async () => {
       expect(await ids({ service: 'sagemaker' })).toEqual(['c', 'b', 'a']);
@@ -265,7 +267,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
   });
 });
 
-const eventIdOfWrite = (write: WriteRequest) => write.PutRequest?.Item?.eventId?.S as string;
+const eventIdOfWrite = (write: WriteRequest) => write.PutRequest?.Item?.eventID?.S as string;
 
 /** One answer of the stubbed client: a response, or an error to throw. */
 type StubAnswer = { UnprocessedItems?: Record<string, WriteRequest[]> } | Error;
@@ -293,7 +295,7 @@ function stubClient(
       const writes = command.input.RequestItems?.events ?? [];
       request = { operation: 'BatchWriteItem', eventIds: writes.map(eventIdOfWrite), ...sentAs };
     } else if (command instanceof PutItemCommand) {
-      request = { operation: 'PutItem', eventIds: [command.input.Item?.eventId?.S as string], ...sentAs };
+      request = { operation: 'PutItem', eventIds: [command.input.Item?.eventID?.S as string], ...sentAs };
     } else {
       throw new Error(`unexpected command ${String(command)}`);
     }

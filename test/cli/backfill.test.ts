@@ -167,7 +167,7 @@ describe('mltrail backfill', () => {
     });
     const scan = async () =>
       ((await documents.send(new ScanCommand({ TableName: tableName }))).Items ?? []).sort((a, b) =>
-        a.eventTimeId < b.eventTimeId ? -1 : 1,
+        a.eventID < b.eventID ? -1 : 1,
       );
 
     await backfill([], sqs.client);

@@ -26,11 +26,11 @@ describe('queryEvents against DynamoDB Local', () => {
         { logFile: 's3://bucket/AWSLogs/f.json.gz' },
       ),
     );
-    await writer.flush();
+    expect((await writer.flush()).rejected).toEqual([]);
 
     const ids = async (query: Parameters<typeof queryEvents>[2]) => {
       const found: string[] = [];
-      for await (const item of queryEvents(client, tableName, query)) found.push(item.eventId);
+      for await (const item of queryEvents(client, tableName, query)) found.push(item.eventID);
       return found;
     };
 

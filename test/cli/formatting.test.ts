@@ -11,14 +11,13 @@ import { objectsOfMessageBody } from '../../lambda/core/notifications';
 
 function item(overrides: Partial<MlEventItem> = {}): MlEventItem {
   return {
+    eventID: 'evt-1',
+    eventTime: '2024-06-02T20:15:00Z',
     service: 'forecast',
-    eventTimeId: '2024-06-02T20:15:00Z#evt-1',
-    serviceEventName: 'forecast:CreateDataset',
+    keyShard: 0,
     eventSource: 'forecast.amazonaws.com',
     eventName: 'CreateDataset',
-    eventTime: '2024-06-02T20:15:00Z',
-    eventId: 'evt-1',
-    accountId: '123456789012',
+    recipientAccountId: '123456789012',
     principal: 'arn:aws:iam::123456789012:role/MlRole',
     principalType: 'AssumedRole',
     logFile: 's3://bucket/key',

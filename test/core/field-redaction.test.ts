@@ -47,7 +47,7 @@ describe('redactRecord', () => {
       undefined,
       (item) => {
         expect(item.accessKeyId).toBe(ACCESS_KEY_ID);
-        expect(item.sourceIpAddress).toBe('203.0.113.77');
+        expect(item.sourceIPAddress).toBe('203.0.113.77');
         expect(item.requestParameters).toMatchObject({ body: 'my secret prompt' });
       },
     ],
@@ -56,7 +56,7 @@ describe('redactRecord', () => {
       { accessKeyIds: 'keep', sourceIpAddresses: 'keep' },
       (item) => {
         expect(item.accessKeyId).toBe(ACCESS_KEY_ID);
-        expect(item.sourceIpAddress).toBe('203.0.113.77');
+        expect(item.sourceIPAddress).toBe('203.0.113.77');
       },
     ],
     [
@@ -70,19 +70,19 @@ describe('redactRecord', () => {
     [
       'truncates the source address',
       { sourceIpAddresses: 'truncate' },
-      (item) => expect(item.sourceIpAddress).toBe('203.0.113.0/24'),
+      (item) => expect(item.sourceIPAddress).toBe('203.0.113.0/24'),
     ],
     [
       'drops the source address',
       { sourceIpAddresses: 'drop' },
-      (item) => expect(item).not.toHaveProperty('sourceIpAddress'),
+      (item) => expect(item).not.toHaveProperty('sourceIPAddress'),
     ],
     [
       'keeps only the allowed request parameters, and no resource ARN from the others',
       { requestParameterKeys: ['modelId'] },
       (item) => {
         expect(item.requestParameters).toEqual({ modelId: 'anthropic.claude-3' });
-        expect(item.resources).toEqual(['arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1']);
+        expect(item.resourceArns).toEqual(['arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1']);
       },
     ],
     [

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_DIGEST_MARKER, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from '../../contract/key-values';
+import {
+  KEY_DIGEST_MARKER,
+  KEY_VALUE_MAX_BYTES,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_SORT_KEY_BYTES,
+} from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { KEY_ATTRIBUTES, SORT_KEY_ATTRIBUTE } from '../../contract/table-schema';
+import { GLOBAL_SECONDARY_INDEXES, KEY_ATTRIBUTES } from '../../contract/table-schema';
 import { LogFileError } from '../../lambda/core/errors';
 import { ingestLogFile } from '../../lambda/core/ingest-log-file';
 import { MAX_ITEM_BYTES } from '../../lambda/core/ml-event';
@@ -52,6 +57,11 @@ function good(count: number, prefix = 'good'): string[] {
   );
 }
 
+// A sort-key attribute of any index is held to the sort key's limit, the others to the partition key's.
+const SORT_KEY_NAMES = new Set(
+  GLOBAL_SECONDARY_INDEXES.flatMap((index) => index.sortKeys.map((key) => key.name)),
+);
+
 function bytes(text: string): number {
   return Buffer.byteLength(text);
 }
@@ -68,13 +78,14 @@ describe('one record never costs its neighbours', () => {
       expect(summary).toMatchObject({ records: 1000, mlEvents: 1000, malformedRecords: 0 });
       expect(items).toHaveLength(1000);
       const item = items[100] as MlEventItem;
-      expect(item.eventId.startsWith(record.eventId.slice(0, 100))).toBe(true);
+      expect(item.eventID.startsWith(record.eventId.slice(0, 100))).toBe(true);
       expect(storedItemSize(item)).toBeLessThanOrEqual(MAX_ITEM_BYTES);
-      for (const name of KEY_ATTRIBUTES) {
-        const value = item[name as keyof MlEventItem] as string | undefined;
-        if (value === undefined) continue;
-        const limit = name === SORT_KEY_ATTRIBUTE ? MAX_SORT_KEY_BYTES : MAX_PARTITION_KEY_BYTES;
-        expect(bytes(value), name).toBeLessThanOrEqual(limit);
+      for (const { name, type } of KEY_ATTRIBUTES) {
+        const value = item[name as keyof MlEventItem];
+        if (value === undefined || type === 'N') continue;
+        const limit = SORT_KEY_NAMES.has(name) ? MAX_SORT_KEY_BYTES : MAX_PARTITION_KEY_BYTES;
+        expect(bytes(value as string), name).toBeLessThanOrEqual(limit);
+        expect((value as string).isWellFormed(), name).toBe(true);
       }
     },
   );
@@ -106,7 +117,12 @@ describe('one record never costs its neighbours', () => {
 
     const { items } = await ingest(logFileText(records));
 
-    expect(new Set(items.map((item) => item.eventTimeId)).size).toBe(2);
+    expect(new Set(items.map((item) => item.eventID)).size).toBe(2);
+    expect(items.map((item) => bytes(item.eventID))).toEqual([
+      KEY_VALUE_MAX_BYTES.eventID,
+      KEY_VALUE_MAX_BYTES.eventID,
+    ]);
+    expect(items.map((item) => item.changedPaths)).toEqual([['/eventID'], ['/eventID']]);
   });
 
   it('caps errorMessage and keeps the item under 400 KB, naming the cut field', async () => {
@@ -315,7 +331,7 @@ describe('exact or refused, counted', () => {
 
     const { error, items } = await ingestFailure(body);
 
-    expect(items.map((item) => item.eventId)).toEqual(['good-0', 'after-0']);
+    expect(items.map((item) => item.eventID)).toEqual(['good-0', 'after-0']);
     expect(error.summary).toMatchObject({ records: 4, mlEvents: 2, malformedRecords: 2 });
     expect(error.message).toContain('record 1 is not valid UTF-8');
   });
@@ -330,7 +346,7 @@ describe('exact or refused, counted', () => {
 
     const { items, summary } = await ingest(text);
 
-    expect(items.map((item) => item.eventId)).toEqual(['fine']);
+    expect(items.map((item) => item.eventID)).toEqual(['fine']);
     expect(summary.malformedRecords).toBe(1);
     expect(summary.malformed[0]).toMatchObject({
       eventId: 'bad',
@@ -346,10 +362,11 @@ describe('exact or refused, counted', () => {
 
     const { items } = await ingest(text);
 
-    expect(items.map((item) => item.eventTimeId)).toEqual([
-      '2024-02-29T10:00:00Z#leap',
-      '2024-06-03T04:30:00Z#offset',
+    expect(items.map((item) => [item.eventTime, item.eventID])).toEqual([
+      ['2024-02-29T10:00:00Z', 'leap'],
+      ['2024-06-03T04:30:00Z', 'offset'],
     ]);
+    expect(items[1]?.eventTimeAsLogged).toBe('2024-06-02T23:30:00-05:00');
   });
 });
 
@@ -362,7 +379,7 @@ describe('records the reader cannot hold or check', () => {
 
       const { items, summary } = await ingest(text);
 
-      expect(items.map((item) => item.eventId)).toEqual(['good-0', 'after-0']);
+      expect(items.map((item) => item.eventID)).toEqual(['good-0', 'after-0']);
       expect(summary).toMatchObject({ records: 3, malformedRecords: 1 });
       expect(summary.malformed[0]).toMatchObject({ index: 1, eventId: 'deep' });
       expect(summary.malformed[0]?.reason).toContain('nesting deeper than 512 levels');
@@ -377,7 +394,7 @@ describe('records the reader cannot hold or check', () => {
 
     const { items, summary } = await ingest(text, { maxRecordBytes: 100_000 });
 
-    expect(items.map((item) => item.eventId)).toEqual(['good-0', 'after-0']);
+    expect(items.map((item) => item.eventID)).toEqual(['good-0', 'after-0']);
     expect(summary.malformed[0]).toMatchObject({ index: 1, eventId: 'large' });
     expect(summary.malformed[0]?.reason).toMatch(
       /larger than 100000 bytes .*eventSource sagemaker\.amazonaws\.com/,

@@ -53,7 +53,7 @@ async function expectEveryMlRecordKept(
   for (const item of items) {
     expect(item.principal.length).toBeGreaterThan(0);
     expect(item.principal).not.toBe('unknown');
-    expect(item.eventTimeId).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#.+/);
+    expect(item.eventTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     if (['IAMUser', 'Root', 'Role'].includes(item.principalType))
       expect(item.principal).toBe(item.principalArn);
     if (item.principalType === 'AssumedRole')
@@ -81,7 +81,7 @@ async function expectGoodRecordKeptBeside(text: string): Promise<void> {
 
   if (isJson) await expect(ingestion).resolves.toMatchObject({ records: 2, mlEvents: 1 });
   else await expect(ingestion).rejects.toThrow(/at byte offset \d+/);
-  expect(items.map((item) => item.eventId)).toEqual(['good']);
+  expect(items.map((item) => item.eventID)).toEqual(['good']);
 }
 
 const NOT_A_LOG = /^s3:\/\/.+: (.+ at byte offset \d+|not a CloudTrail log: .+)$/;
@@ -105,14 +105,14 @@ describe('ingestLogFile', () => {
 
     const { items, summary } = await ingest(gzippedLogFile(records), DEFAULT_SERVICE_CATALOGUE, 1000);
 
-    expect(items.map((item) => item.serviceEventName).sort()).toEqual([
+    expect(items.map((item) => `${item.service}:${item.eventName}`).sort()).toEqual([
       'forecast:CreateDataset',
       'iotanalytics:CreateChannel',
       'iotanalytics:CreateDataset',
       'lookoutmetrics:DescribeAnomalyDetector',
       'lookoutvision:CreateDataset',
     ]);
-    expect(items.every((item) => item.logFile === LOG_FILE)).toBe(true);
+    expect(items.every((item) => `s3://trail-bucket/${item.logFile}` === LOG_FILE)).toBe(true);
     expect(summary).toMatchObject({ records: 5, mlEvents: 5, malformedRecords: 0 });
     expect(summary.eventsByService).toEqual({
       forecast: 1,
@@ -167,7 +167,7 @@ describe('ingestLogFile', () => {
 
     const { items, summary } = await ingest(gzippedLogFile(records));
 
-    expect(items.map((item) => item.eventId)).toEqual(['good-1', 'good-2']);
+    expect(items.map((item) => item.eventID)).toEqual(['good-1', 'good-2']);
     expect(summary.malformedRecords).toBe(4);
     expect(summary.malformed).toEqual([
       { index: 1, reason: 'record is null, not an object' },
@@ -198,7 +198,7 @@ describe('ingestLogFile', () => {
     await expect(failure).rejects.toThrow(
       /1 record\(s\) are not valid JSON; the others were ingested\. First: record 1 is not valid JSON: .* at byte offset \d+/,
     );
-    expect(items.map((item) => item.eventId)).toEqual(['before', 'after']);
+    expect(items.map((item) => item.eventID)).toEqual(['before', 'after']);
   });
 
   it('drops records of other services without parsing them', async () => {
@@ -218,7 +218,7 @@ describe('ingestLogFile', () => {
 
     const { items, summary } = await ingest(body);
 
-    expect(items.map((item) => item.eventId)).toEqual(['evt-1']);
+    expect(items.map((item) => item.eventID)).toEqual(['evt-1']);
     expect(summary).toMatchObject({ records: 2, mlEvents: 1, malformedRecords: 0 });
   });
 
@@ -239,7 +239,7 @@ describe('ingestLogFile', () => {
 
     const { items } = await ingest(gzippedLogFile(records), catalogue);
 
-    expect(items.map((item) => [item.service, item.eventId])).toEqual([['storage', 's3']]);
+    expect(items.map((item) => [item.service, item.eventID])).toEqual([['storage', 's3']]);
   });
 
   it('leaves out events already past their retention, counting them', async () => {
@@ -260,7 +260,7 @@ describe('ingestLogFile', () => {
       { put: async (item) => void items.push(item) },
     );
 
-    expect(items.map((item) => item.eventId)).toEqual(['recent']);
+    expect(items.map((item) => item.eventID)).toEqual(['recent']);
     expect(summary).toMatchObject({ mlEvents: 2, expiredEvents: 1 });
   });
 

@@ -1,4 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { keyShardOf, MAX_KEY_SHARDS } from '../../contract/key-shards';
+import type { MlEventItem } from '../../contract/ml-event-item';
+import {
+  GLOBAL_SECONDARY_INDEXES,
+  type IndexDefinition,
+  projectedAttributesOf,
+  TABLE_PARTITION_KEY,
+} from '../../contract/table-schema';
 import {
   collectResourceArns,
   findRecordDefect,
@@ -6,8 +15,24 @@ import {
   toMlEvent,
   toSortableTime,
 } from '../../lambda/core/ml-event';
-import { MAX_PAYLOAD_BYTES } from '../../lambda/core/storable-payload';
+import { MAX_PAYLOAD_BYTES, storedItemSize } from '../../lambda/core/storable-payload';
 import { makeRecord, readSeedRecords } from '../support/factories';
+
+const INVOKE_MODEL = JSON.parse(
+  readFileSync(new URL('../fixtures/bedrock-invoke-model.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+// A log file key as CloudTrail names it, in a bucket named as CDK names one.
+const TRAIL_LOG_FILE =
+  's3://mltrailstack-traillogbucketa1b2c3d4-1a2b3c4d5e6f7/AWSLogs/111122223333/CloudTrail/us-west-2/2024/10/01/111122223333_CloudTrail_us-west-2_20241001T1155Z_kQx3vG8sPz1LmN0a.json.gz';
+
+/** What an index entry holds of an item: the table key, the index keys and its projection. */
+function indexEntryOf(item: MlEventItem, index: IndexDefinition): Record<string, unknown> | undefined {
+  const keys = [TABLE_PARTITION_KEY, ...index.partitionKeys, ...index.sortKeys].map((key) => key.name);
+  const values = item as unknown as Record<string, unknown>;
+  if (keys.some((name) => values[name] === undefined)) return undefined;
+  const names = new Set([...keys, ...projectedAttributesOf(index)]);
+  return Object.fromEntries(Object.entries(values).filter(([name]) => names.has(name)));
+}
 
 const context = { logFile: 's3://trail-bucket/AWSLogs/x.json.gz', logAccountId: '999999999999' };
 
@@ -20,30 +45,30 @@ describe('toMlEvent', () => {
     const item = toMlEvent(record, 'forecast', context);
 
     expect(item).toEqual({
-      service: 'forecast',
-      eventTimeId: '2018-11-21T23:53:06Z#EXAMPLE8-90ab-cdef-fedc-ba987EXAMPLE',
-      serviceEventName: 'forecast:CreateDataset',
-      eventSource: 'forecast.amazonaws.com',
-      eventName: 'CreateDataset',
+      eventID: 'EXAMPLE8-90ab-cdef-fedc-ba987EXAMPLE',
       eventTime: '2018-11-21T23:53:06Z',
-      eventId: 'EXAMPLE8-90ab-cdef-fedc-ba987EXAMPLE',
-      requestId: 'EXAMPLE8-90ab-cdef-fedc-ba987EXAMPLE',
+      service: 'forecast',
+      keyShard: 0,
+      eventName: 'CreateDataset',
+      requestID: 'EXAMPLE8-90ab-cdef-fedc-ba987EXAMPLE',
       eventVersion: '1.05',
       eventType: 'AwsApiCall',
       awsRegion: 'us-west-2',
-      accountId: '111111111111',
+      recipientAccountId: '111111111111',
       principal: 'arn:aws:iam::acct-id:user/userxyz',
       principalType: 'IAMUser',
       principalArn: 'arn:aws:iam::acct-id:user/userxyz',
-      principalAccountId: '111111111111',
+      principalId: 'AIDAIQ4PAJSMEEPNEXAMPLE',
       userName: 'userxyz',
+      actor: 'userxyz',
       accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-      sourceIpAddress: '192.168.0.1',
+      sourceIPAddress: '192.168.0.1',
       userAgent: 'Boto3/1.7.82 Python/3.6.5 Linux/4.14.72-68.55.amzn1.x86_64 Botocore/1.10.84',
-      resources: ['arn:aws:forecast:us-west-2:acct-id:ds/forecast_test_script_ds'],
+      resourceArn: 'arn:aws:forecast:us-west-2:acct-id:ds/forecast_test_script_ds',
+      resourceArns: ['arn:aws:forecast:us-west-2:acct-id:ds/forecast_test_script_ds'],
       requestParameters: record.requestParameters,
       responseElements: record.responseElements,
-      logFile: 's3://trail-bucket/AWSLogs/x.json.gz',
+      logFile: 'AWSLogs/x.json.gz',
     });
   });
 
@@ -52,32 +77,32 @@ describe('toMlEvent', () => {
       'iotanalytics-create-channel',
       'iotanalytics',
       {
-        serviceEventName: 'iotanalytics:CreateChannel',
+        eventName: 'CreateChannel',
         principal: 'arn:aws:iam::123456789012:role/AnalyticsRole',
         principalType: 'AssumedRole',
-        sessionName: 'AnalyticsChannelTestFunction',
+        actor: 'AnalyticsChannelTestFunction',
         mfaAuthenticated: false,
-        resources: ['arn:aws:iotanalytics:us-east-1:123456789012:channel/channel_channeltest'],
+        resourceArn: 'arn:aws:iotanalytics:us-east-1:123456789012:channel/channel_channeltest',
       },
     ],
     [
       'iotanalytics-create-dataset',
       'iotanalytics',
       {
-        serviceEventName: 'iotanalytics:CreateDataset',
-        resources: ['arn:aws:iotanalytics:us-east-1:123456789012:dataset/dataset_datasettest'],
+        eventName: 'CreateDataset',
+        resourceArns: ['arn:aws:iotanalytics:us-east-1:123456789012:dataset/dataset_datasettest'],
       },
     ],
     [
       'lookoutmetrics-describe-anomaly-detector',
       'lookoutmetrics',
       {
-        eventTimeId: '2021-01-09T00:18:12Z#f2f879f8-xmpl-4475-9c0c-4291a389e14a',
+        eventID: 'f2f879f8-xmpl-4475-9c0c-4291a389e14a',
+        eventTime: '2021-01-09T00:18:12Z',
         principal: 'arn:aws:iam::123456789012:user/fred',
         readOnly: true,
         managementEvent: true,
-        eventCategory: 'Management',
-        resources: ['arn:aws:lookoutmetrics:us-east-2:123456789012:AnomalyDetector:my-detector-5m'],
+        resourceArns: ['arn:aws:lookoutmetrics:us-east-2:123456789012:AnomalyDetector:my-detector-5m'],
       },
     ],
     [
@@ -85,7 +110,7 @@ describe('toMlEvent', () => {
       'lookoutvision',
       {
         principal: 'arn:aws:iam::123456789012:role/Admin',
-        sessionName: 'MyUser',
+        actor: 'MyUser',
         readOnly: false,
         responseElements: { status: 'CREATE_IN_PROGRESS' },
       },
@@ -94,6 +119,173 @@ describe('toMlEvent', () => {
     const item = toMlEvent(seeds[name] as Record<string, unknown>, service, context);
 
     expect(item).toMatchObject({ service, ...expected });
+  });
+
+  it('normalizes the real Bedrock InvokeModel into the documented item', () => {
+    const item = toMlEvent(INVOKE_MODEL, 'bedrock', { logFile: TRAIL_LOG_FILE });
+
+    expect(item).toEqual({
+      eventID: 'a8d388e2-3111-44bf-b78f-b0e263dc3d25',
+      eventTime: '2024-10-01T11:52:37Z',
+      service: 'bedrock',
+      keyShard: keyShardOf('bedrock', 'a8d388e2-3111-44bf-b78f-b0e263dc3d25'),
+      eventName: 'InvokeModel',
+      eventVersion: '1.10',
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      readOnly: true,
+      awsRegion: 'us-west-2',
+      recipientAccountId: '111122223333',
+      requestID: '0873fdcf-2c18-413a-9288-7e9bbbb8f29d',
+      sourceIPAddress: '10.0.1.50',
+      userAgent: INVOKE_MODEL.userAgent,
+      tlsDetails: INVOKE_MODEL.tlsDetails,
+      principal: 'arn:aws:iam::111122223333:role/genai-app-role',
+      principalType: 'AssumedRole',
+      principalId: 'AROAEXAMPLE:app',
+      accessKeyId: 'ASIAEXAMPLE',
+      sessionCreationDate: '2024-10-01T11:00:00Z',
+      mfaAuthenticated: false,
+      actor: 'app',
+      requestParameters: { modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0' },
+      additionalEventData: { inferenceRegion: 'us-west-2' },
+      logFile:
+        'AWSLogs/111122223333/CloudTrail/us-west-2/2024/10/01/111122223333_CloudTrail_us-west-2_20241001T1155Z_kQx3vG8sPz1LmN0a.json.gz',
+    });
+  });
+
+  it('stores the real InvokeModel in one write unit: at most 1 KB as DynamoDB counts it', () => {
+    const item = toMlEvent(INVOKE_MODEL, 'bedrock', { logFile: TRAIL_LOG_FILE });
+
+    expect(storedItemSize(item)).toBeLessThanOrEqual(1024);
+  });
+
+  it('keeps every index entry of the real InvokeModel under 1 KB, and leaves it out of the sparse indexes', () => {
+    const item = toMlEvent(INVOKE_MODEL, 'bedrock', { logFile: TRAIL_LOG_FILE, retentionDays: 365 });
+
+    const entries = GLOBAL_SECONDARY_INDEXES.map((index) => [index.indexName, indexEntryOf(item, index)]);
+
+    for (const [name, entry] of entries) {
+      if (entry !== undefined) expect(storedItemSize(entry as object), name as string).toBeLessThan(1024);
+    }
+    expect(entries.filter(([, entry]) => entry === undefined).map(([name]) => name)).toEqual([
+      'byError',
+      'byResource',
+    ]);
+  });
+
+  it('leaves out the copies a reader derives: the caller account, the session ARN, the service host, the category', () => {
+    const item = toMlEvent(INVOKE_MODEL, 'bedrock', { logFile: TRAIL_LOG_FILE });
+
+    expect(item).not.toHaveProperty('principalAccountId');
+    expect(item).not.toHaveProperty('principalArn');
+    expect(item).not.toHaveProperty('eventSource');
+    expect(item).not.toHaveProperty('eventCategory');
+  });
+
+  it('keeps each of those when it says something the item does not', () => {
+    const identity = INVOKE_MODEL.userIdentity as Record<string, unknown>;
+    const record = {
+      ...INVOKE_MODEL,
+      eventSource: 'bedrock-agentcore.amazonaws.com',
+      eventCategory: 'Data',
+      recipientAccountId: '444455556666',
+      userIdentity: { ...identity, arn: 'arn:aws:sts::111122223333:assumed-role/genai-app-role/other' },
+    };
+
+    expect(toMlEvent(record, 'bedrock', { logFile: TRAIL_LOG_FILE })).toMatchObject({
+      eventSource: 'bedrock-agentcore.amazonaws.com',
+      eventCategory: 'Data',
+      managementEvent: true,
+      principalAccountId: '111122223333',
+      principalArn: 'arn:aws:sts::111122223333:assumed-role/genai-app-role/other',
+    });
+  });
+
+  it('shards a busy service by eventID and keeps a quiet one on shard 0', () => {
+    const busy = Array.from({ length: 200 }, (_, index) =>
+      toMlEvent(makeRecord({ eventID: `e-${index}` }), 'bedrock', context),
+    );
+    const quiet = toMlEvent(makeRecord({ eventID: 'e-1' }), 'forecast', context);
+
+    expect(new Set(busy.map((item) => item.keyShard)).size).toBe(MAX_KEY_SHARDS);
+    expect(busy[1]?.keyShard).toBe(toMlEvent(makeRecord({ eventID: 'e-1' }), 'bedrock', context).keyShard);
+    expect(quiet.keyShard).toBe(0);
+  });
+
+  it('stores eventTime in UTC and keeps the logged form when it differed, its path changed', () => {
+    const item = toMlEvent(makeRecord({ eventTime: '2024-06-02T22:15:00.5+02:00' }), 'bedrock', context);
+
+    expect(item).toMatchObject({
+      eventTime: '2024-06-02T20:15:00Z',
+      eventTimeAsLogged: '2024-06-02T22:15:00.5+02:00',
+      changedPaths: ['/eventTime'],
+    });
+  });
+
+  it('keeps the evidence an investigator needs', () => {
+    const record = makeRecord({
+      sharedEventID: 'shared-1',
+      vpcEndpointId: 'vpce-0abc',
+      vpcEndpointAccountId: '444455556666',
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLE:s',
+        arn: 'arn:aws:sts::123456789012:assumed-role/R/s',
+        onBehalfOf: {
+          userId: 'u-1',
+          identityStoreArn: 'arn:aws:identitystore::123456789012:identitystore/d-1',
+        },
+        sessionContext: { sourceIdentity: 'alice', attributes: { creationDate: '2024-06-02T20:00:00Z' } },
+      },
+    });
+
+    expect(toMlEvent(record, 'bedrock', context)).toMatchObject({
+      sharedEventID: 'shared-1',
+      vpcEndpointId: 'vpce-0abc',
+      vpcEndpointAccountId: '444455556666',
+      sourceIdentity: 'alice',
+      onBehalfOfUserId: 'u-1',
+      identityStoreArn: 'arn:aws:identitystore::123456789012:identitystore/d-1',
+      sessionCreationDate: '2024-06-02T20:00:00Z',
+      actor: 'alice',
+    });
+  });
+
+  it('makes the first resource ARN the primary one: resources[], else the response, else the request', () => {
+    const fromResponse = makeRecord({
+      resources: undefined,
+      requestParameters: { modelArn: 'arn:aws:bedrock:us-east-1::foundation-model/a' },
+      responseElements: { jobArn: 'arn:aws:bedrock:us-east-1:123456789012:job/1' },
+    });
+    const none = makeRecord({
+      resources: undefined,
+      requestParameters: { modelId: 'm' },
+      responseElements: null,
+    });
+
+    expect(toMlEvent(fromResponse, 'bedrock', context)).toMatchObject({
+      resourceArn: 'arn:aws:bedrock:us-east-1:123456789012:job/1',
+      resourceArns: [
+        'arn:aws:bedrock:us-east-1:123456789012:job/1',
+        'arn:aws:bedrock:us-east-1::foundation-model/a',
+      ],
+    });
+    expect(toMlEvent(none, 'bedrock', context)).not.toHaveProperty('resourceArn');
+  });
+
+  it('stores additionalEventData by the payload rules: what DynamoDB refuses as JSON text, a cut one flagged', () => {
+    const refused = makeRecord({ additionalEventData: { labels: { '': 'x' } } });
+    const huge = makeRecord({ additionalEventData: { blob: 'x'.repeat(MAX_PAYLOAD_BYTES * 2) } });
+
+    const refusedItem = toMlEvent(refused, 'bedrock', context);
+    const hugeItem = toMlEvent(huge, 'bedrock', context);
+
+    expect(refusedItem.additionalEventData).toEqual({ labels: '{"":"x"}' });
+    expect(refusedItem.changedPaths).toEqual(['/additionalEventData/labels']);
+    expect(hugeItem.additionalEventDataTruncated).toBe(true);
+    expect(Buffer.byteLength(hugeItem.additionalEventData as string)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(hugeItem.changedPaths).toEqual(['/additionalEventData']);
   });
 
   it('leaves out null payloads and absent values instead of storing empty ones', () => {
@@ -123,7 +315,7 @@ describe('toMlEvent', () => {
     });
   });
 
-  it('takes the account from recipientAccountId, else the caller, else the log file key', () => {
+  it("takes recipientAccountId as logged, else the caller's account, else the log file key's", () => {
     const recipient = makeRecord({ recipientAccountId: '111111111111' });
     const caller = makeRecord({ recipientAccountId: undefined });
     const neither = makeRecord({
@@ -131,9 +323,9 @@ describe('toMlEvent', () => {
       userIdentity: { type: 'AWSService', invokedBy: 'x' },
     });
 
-    expect(toMlEvent(recipient, 's', context).accountId).toBe('111111111111');
-    expect(toMlEvent(caller, 's', context).accountId).toBe('123456789012');
-    expect(toMlEvent(neither, 's', context).accountId).toBe('999999999999');
+    expect(toMlEvent(recipient, 's', context).recipientAccountId).toBe('111111111111');
+    expect(toMlEvent(caller, 's', context).recipientAccountId).toBe('123456789012');
+    expect(toMlEvent(neither, 's', context).recipientAccountId).toBe('999999999999');
   });
 
   it('sets expiresAt to eventTime plus the retention, in epoch seconds', () => {
@@ -191,7 +383,7 @@ describe('toMlEvent', () => {
 });
 
 describe('collectResourceArns', () => {
-  it('reads ARN and ARNPrefix from resources[] and ARN fields of request and response', () => {
+  it('reads ARN and ARNPrefix from resources[], then ARN fields of the response, then of the request', () => {
     const record = makeRecord({
       resources: [
         {
@@ -211,8 +403,8 @@ describe('collectResourceArns', () => {
     expect(collectResourceArns(record)).toEqual([
       'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2',
       'arn:aws:s3:::bucket/prefix/',
-      'arn:aws:bedrock:us-east-1::foundation-model/a',
       'arn:aws:bedrock:us-east-1:123456789012:job/1',
+      'arn:aws:bedrock:us-east-1::foundation-model/a',
     ]);
   });
 });

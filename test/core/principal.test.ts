@@ -86,6 +86,16 @@ describe('toPrincipalFields', () => {
       'ANONYMOUS_PRINCIPAL',
     ],
     [
+      'AWSAccount with accountId anonymous: as logged, no root ARN',
+      { type: 'AWSAccount', accountId: 'anonymous' },
+      'anonymous',
+    ],
+    [
+      'a principal that is no ARN (<REDACTED>): stored as is',
+      { type: 'IAMUser', arn: '<REDACTED>' },
+      '<REDACTED>',
+    ],
+    [
       'IdentityCenterUser: identity store and user id',
       {
         type: 'IdentityCenterUser',
@@ -148,11 +158,63 @@ describe('toPrincipalFields', () => {
       principal: 'arn:aws:iam::123456789012:role/Admin',
       principalType: 'AssumedRole',
       principalArn: 'arn:aws:sts::123456789012:assumed-role/Admin/MyUser',
+      principalId: 'AROAEXAMPLE:MyUser',
       principalAccountId: '123456789012',
-      sessionName: 'MyUser',
       accessKeyId: 'ASIAEXAMPLE',
       mfaAuthenticated: true,
+      actor: 'MyUser',
     });
+  });
+
+  it.each([
+    [
+      'sourceIdentity first',
+      {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::1:assumed-role/R/session',
+        onBehalfOf: { userId: 'u-1' },
+        sessionContext: { sourceIdentity: 'alice' },
+      },
+      'alice',
+    ],
+    [
+      'then the Identity Center user behind a role session',
+      { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/R/session', onBehalfOf: { userId: 'u-1' } },
+      'u-1',
+    ],
+    ['then an IdentityCenterUser userName', { type: 'IdentityCenterUser', userName: 'bob' }, 'bob'],
+    [
+      'then the role session name',
+      { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/R/carol' },
+      'carol',
+    ],
+    [
+      'then the federated user name',
+      { type: 'FederatedUser', arn: 'arn:aws:sts::1:federated-user/dave' },
+      'dave',
+    ],
+    [
+      'then the IAM user name',
+      { type: 'IAMUser', arn: 'arn:aws:iam::1:user/erin', userName: 'erin' },
+      'erin',
+    ],
+    ['then a SAML user name', { type: 'SAMLUser', userName: 'frank@example.com' }, 'frank@example.com'],
+    [
+      'then a web identity user name',
+      { type: 'WebIdentityUser', userName: 'amzn1.account.G' },
+      'amzn1.account.G',
+    ],
+  ])('names the actor: %s', (_name, identity, actor) => {
+    expect(toPrincipalFields(identity).actor).toBe(actor);
+  });
+
+  it.each([
+    ['an AWS service', { type: 'AWSService', invokedBy: 'sagemaker.amazonaws.com' }],
+    ['the root user', { type: 'Root', arn: 'arn:aws:iam::1:root', userName: 'root-name' }],
+    ['another account', { type: 'AWSAccount', accountId: '1', principalId: 'AIDA' }],
+    ['an unknown shape', { type: 'Unknown', principalId: 'AIDA', userName: 'x' }],
+  ])('names no actor for %s', (_name, identity) => {
+    expect(toPrincipalFields(identity)).not.toHaveProperty('actor');
   });
 
   it('marks an absent type Unknown', () => {

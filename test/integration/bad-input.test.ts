@@ -386,7 +386,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
         const { message } = outcome as LogObjectFailedError;
         expect(message.startsWith(`${logFile}: `), message).toBe(true);
         expect(message.slice(logFile.length + 2)).toMatch(expected.detail);
-        expect(items.map((item) => item.eventId).sort()).toEqual([...(expected.eventIds ?? [])].sort());
+        expect(items.map((item) => item.eventID).sort()).toEqual([...(expected.eventIds ?? [])].sort());
       } else if (expected.status === 'skipped') {
         expect(outcome).toEqual({ logFile, status: 'skipped', reason: expected.reason });
         expect(items).toEqual([]);
@@ -394,7 +394,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
         expect(outcome).toMatchObject({ logFile, status: 'ingested' });
         const ingested = outcome as Extract<ObjectOutcome, { status: 'ingested' }>;
         expect(ingested.itemsWritten).toBe(expected.eventIds.length);
-        expect(items.map((item) => item.eventId).sort()).toEqual([...expected.eventIds].sort());
+        expect(items.map((item) => item.eventID).sort()).toEqual([...expected.eventIds].sort());
         expect(ingested.malformedRecords).toBe(expected.malformed ? 1 : 0);
         if (expected.malformed) expect(ingested.malformed[0]?.reason).toMatch(expected.malformed);
       }
@@ -496,6 +496,6 @@ describe('object keys as S3 event notifications encode them, through the handler
     expect(reports).toMatchObject([
       { logFile: `s3://${BUCKET}/${key}`, status: 'ingested', itemsWritten: 1 },
     ]);
-    expect((await scanItems(tableName)).map((item) => item.eventId)).toEqual([`key-${id}`]);
+    expect((await scanItems(tableName)).map((item) => item.eventID)).toEqual([`key-${id}`]);
   });
 });

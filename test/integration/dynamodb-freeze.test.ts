@@ -133,7 +133,7 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
         const page = await documents.send(
           new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
         );
-        stored.push(...(page.Items ?? []).map((item) => item.eventId as string));
+        stored.push(...(page.Items ?? []).map((item) => item.eventID as string));
         start = page.LastEvaluatedKey;
       } while (start);
       expect(stored.sort()).toEqual([...eventIds].sort());

@@ -63,7 +63,7 @@ describe('hostile records through the real writer into DynamoDB Local', () => {
     );
     await writer.flush();
 
-    const byEventId = new Map((await scanRaw(tableName)).map((item) => [item.eventId?.S, item]));
+    const byEventId = new Map((await scanRaw(tableName)).map((item) => [item.eventID?.S, item]));
     const parameters = (name: string) => {
       const record = HOSTILE_RECORDS.find((candidate) => candidate.name === name);
       return byEventId.get(record?.eventId)?.requestParameters?.M ?? {};

@@ -65,7 +65,7 @@ describe('a burst of log files through the local pipeline, four handlers at once
     const logFilesOf = new Map<string, Set<string>>();
     for (const file of files) {
       for (const key of file.mlEventKeys) {
-        logFilesOf.set(key, (logFilesOf.get(key) ?? new Set()).add(`s3://${BURST_BUCKET}/${file.key}`));
+        logFilesOf.set(key, (logFilesOf.get(key) ?? new Set()).add(file.key));
       }
     }
 

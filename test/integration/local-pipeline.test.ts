@@ -83,7 +83,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     );
     expect(items.find((item) => item.service === 'lookoutmetrics')).toMatchObject({
       principal: 'arn:aws:iam::123456789012:user/fred',
-      accountId: '123456789012',
+      recipientAccountId: '123456789012',
       eventName: 'DescribeAnomalyDetector',
     });
   });
@@ -122,7 +122,9 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
       return jsonLines<MlEventItem>(run.stdout);
     };
     const newestFirst = (selected: readonly MlEventItem[]) =>
-      [...selected].sort((a, b) => (a.eventTimeId < b.eventTimeId ? 1 : -1));
+      [...selected].sort((a, b) =>
+        a.eventTime === b.eventTime ? (a.eventID < b.eventID ? 1 : -1) : a.eventTime < b.eventTime ? 1 : -1,
+      );
 
     it('returns the events of a service, newest first', async () => {
       expect(await query('--service', 'iotanalytics')).toEqual(
@@ -141,14 +143,14 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     it('returns the events of an account across services', async () => {
       const result = await query('--account', '123456789012');
 
-      expect(result).toEqual(newestFirst(items.filter((item) => item.accountId === '123456789012')));
+      expect(result).toEqual(newestFirst(items.filter((item) => item.recipientAccountId === '123456789012')));
       expect(new Set(result.map((item) => item.service)).size).toBeGreaterThan(3);
     });
 
     it('returns one event name of a service', async () => {
       const result = await query('--service', 'iotanalytics', '--event-name', 'CreateChannel');
 
-      expect(result.map((item) => item.eventId)).toEqual(['17885899-6977-41be-a6a0-74bb95a78294']);
+      expect(result.map((item) => item.eventID)).toEqual(['17885899-6977-41be-a6a0-74bb95a78294']);
     });
 
     it('limits to a time range and a count', async () => {

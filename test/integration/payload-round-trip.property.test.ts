@@ -1,7 +1,11 @@
-import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_KEY } from '../../contract/table-schema';
+import { TABLE_PARTITION_KEY } from '../../contract/table-schema';
 import { DynamoDbEventWriter } from '../../lambda/adapters/dynamodb-event-writer';
 import { ingestLogFile } from '../../lambda/core/ingest-log-file';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
@@ -25,7 +29,6 @@ import { createTestTable, localDynamoDb } from '../support/local-aws';
 import { propertyParameters } from '../support/property-runs';
 
 const LOG_FILE = 's3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2024/06/02/f.json.gz';
-const EVENT_TIME = '2024-06-02T20:15:00Z';
 const PAYLOADS = ['requestParameters', 'responseElements'] as const;
 // DynamoDB's documented limits: 38 significant digits, magnitudes 1E-130 to below 1E+126.
 const MAX_NUMBER_DIGITS = 38;
@@ -167,23 +170,25 @@ function expectedChangedPaths(payload: ExactValue, pointer: string): string[] {
   return paths.length > MAX_PAYLOAD_CHANGED_PATHS ? [pointer] : paths;
 }
 
-async function queryRun(tableName: string, prefix: string): Promise<Record<string, AttributeValue>[]> {
+/** The stored items of some eventIDs, read by the table's key. */
+async function readItems(
+  tableName: string,
+  eventIDs: readonly string[],
+): Promise<Record<string, AttributeValue>[]> {
   const { client } = localDynamoDb();
   const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#service = :service AND begins_with(#sort, :prefix)',
-        ExpressionAttributeNames: { '#service': TABLE_KEY.partitionKey, '#sort': TABLE_KEY.sortKey },
-        ExpressionAttributeValues: { ':service': { S: 'sagemaker' }, ':prefix': { S: prefix } },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (let start = 0; start < eventIDs.length; start += 100) {
+    let keys: Record<string, AttributeValue>[] | undefined = eventIDs
+      .slice(start, start + 100)
+      .map((eventID) => ({ [TABLE_PARTITION_KEY.name]: { S: eventID } }));
+    while (keys !== undefined && keys.length > 0) {
+      const page: BatchGetItemCommandOutput = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      items.push(...(page.Responses?.[tableName] ?? []));
+      keys = page.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
   return items;
 }
 
@@ -227,7 +232,12 @@ describe('payloads through the real writer into DynamoDB Local, for any payload'
         });
         expect(written.itemsWritten).toBe(records.length);
         const stored = new Map(
-          (await queryRun(tableName, `${EVENT_TIME}#run-${run}-`)).map((item) => [item.eventId?.S, item]),
+          (
+            await readItems(
+              tableName,
+              records.map((record) => record.eventId),
+            )
+          ).map((item) => [item.eventID?.S, item]),
         );
         expect(stored.size).toBe(records.length);
         for (const record of records) {

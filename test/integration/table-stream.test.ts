@@ -49,9 +49,7 @@ describe("the table's stream, read by a downstream consumer", () => {
 
     expect(first?.events).toBe(events.length);
     expect(afterFirst.map((record) => record.eventName)).toEqual(events.map(() => 'INSERT'));
-    expect(new Set(afterFirst.map((record) => record.dynamodb?.Keys?.eventTimeId?.S)).size).toBe(
-      events.length,
-    );
+    expect(new Set(afterFirst.map((record) => record.dynamodb?.Keys?.eventID?.S)).size).toBe(events.length);
     expect(afterFirst[0]?.dynamodb?.NewImage?.service?.S).toBeDefined();
     expect(second?.events).toBe(events.length);
     expect(await itemCount()).toBe(itemsAfterFirst);

@@ -83,7 +83,5 @@ export function expectedItems(file: TrailFile, logFile: string): MlEventItem[] {
 
 /** Items in a stable order, for comparisons. */
 export function byKey(items: readonly MlEventItem[]): MlEventItem[] {
-  return [...items].sort((a, b) =>
-    `${a.service}#${a.eventTimeId}` < `${b.service}#${b.eventTimeId}` ? -1 : 1,
-  );
+  return [...items].sort((a, b) => (a.eventID < b.eventID ? -1 : 1));
 }

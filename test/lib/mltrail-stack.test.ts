@@ -2,10 +2,11 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, METRIC_NAMES, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../contract/environment';
 import {
-  GLOBAL_SECONDARY_INDEXES,
-  KEY_ATTRIBUTES,
-  SORT_KEY_ATTRIBUTE,
-  TABLE_KEY,
+  type IndexDefinition,
+  indexesOf,
+  OPTIONAL_INDEXES,
+  projectedAttributesOf,
+  TABLE_PARTITION_KEY,
   TTL_ATTRIBUTE,
 } from '../../contract/table-schema';
 import { MlTrailStack } from '../../lib/mltrail-stack';
@@ -20,6 +21,18 @@ import {
 } from './pipeline-app';
 
 type Statement = Record<string, unknown>;
+
+/** A GSI as CloudFormation declares it: every key attribute in order, the list projection. */
+function indexProperties(index: IndexDefinition): Record<string, unknown> {
+  return {
+    IndexName: index.indexName,
+    KeySchema: [
+      ...index.partitionKeys.map((key) => ({ AttributeName: key.name, KeyType: 'HASH' })),
+      ...index.sortKeys.map((key) => ({ AttributeName: key.name, KeyType: 'RANGE' })),
+    ],
+    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projectedAttributesOf(index)] },
+  };
+}
 
 let stack: MlTrailStack;
 let template: Template;
@@ -398,34 +411,53 @@ describe('function', () => {
 });
 
 describe('table', () => {
-  it('is keyed by the shared key schema, every key a string', () => {
+  it('is keyed by eventID alone', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [
-        { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
-        { AttributeName: SORT_KEY_ATTRIBUTE, KeyType: 'RANGE' },
-      ],
+      KeySchema: [{ AttributeName: TABLE_PARTITION_KEY.name, KeyType: 'HASH' }],
     });
-    const attributes = template.toJSON().Resources[ids.table].Properties.AttributeDefinitions;
-    expect(attributes).toEqual(KEY_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: 'S' })));
   });
 
-  it('has the shared global secondary indexes, projecting all attributes', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: GLOBAL_SECONDARY_INDEXES.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    });
-    expect(GLOBAL_SECONDARY_INDEXES.map((index) => index.indexName)).toEqual([
+  it.each(indexesOf([]).map((index) => [index.indexName, index]))(
+    'has the default index %s with its multi-attribute keys, projecting its list attributes',
+    (_name, index) => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: Match.arrayWith([indexProperties(index as IndexDefinition)]),
+      });
+    },
+  );
+
+  it('has the default indexes only, and types each key attribute', () => {
+    const properties = template.toJSON().Resources[ids.table].Properties;
+    expect(properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName)).toEqual([
+      'byService',
       'byPrincipal',
-      'byAccount',
-      'byEventName',
+      'byError',
+      'byResource',
     ]);
+    expect(properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'eventID', AttributeType: 'S' },
+        { AttributeName: 'keyShard', AttributeType: 'N' },
+        { AttributeName: 'eventTime', AttributeType: 'S' },
+      ]),
+    );
+    expect(
+      properties.AttributeDefinitions.map((a: { AttributeName: string }) => a.AttributeName),
+    ).not.toContain('actor');
   });
+
+  it.each(OPTIONAL_INDEXES.map((index) => [index.indexName, index]))(
+    'adds the opt-in index %s when optionalIndexes names it',
+    (name, index) => {
+      const withIndex = Template.fromStack(
+        new MlTrailStack(createTestApp({ optionalIndexes: name }), 'MlTrail'),
+      );
+
+      withIndex.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: Match.arrayWith([indexProperties(index as IndexDefinition)]),
+      });
+    },
+  );
 
   it('is on-demand, encrypted, recoverable to a point in time, protected from deletion and retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {

@@ -63,6 +63,14 @@ describe('pipelinePropsFromContext', () => {
     });
   });
 
+  it.each([
+    ['a comma list', 'byActor, byAccount'],
+    ['a JSON array', '["byActor","byAccount"]'],
+    ['an array from cdk.json', ['byActor', 'byAccount']],
+  ])('reads optionalIndexes from %s', (_form, value) => {
+    expect(propsFrom({ optionalIndexes: value }).props.optionalIndexes).toEqual(['byActor', 'byAccount']);
+  });
+
   it('takes typed values from cdk.json as they are', () => {
     const { props } = propsFrom({
       mlDataEvents: true,
@@ -89,6 +97,7 @@ describe('pipelinePropsFromContext', () => {
       { requestParameterKeys: '["modelId",1]' },
       /Invalid context value requestParameterKeys=.*a JSON array of key names/,
     ],
+    [{ optionalIndex: 'byActor' }, /Unknown context key optionalIndex: did you mean optionalIndexes\?/],
     [
       { serviceCatalogue: '["forecast"]' },
       /Invalid context value serviceCatalogue=.*a JSON object of strings/,

@@ -30,6 +30,16 @@ describe('prop validation', () => {
       /Invalid retention "1 day 12 hours".*whole number of days/,
     ],
     ['a retention of zero days', { retention: Duration.days(0) }, /Invalid retention .*at least 1/],
+    [
+      'a mistyped opt-in index',
+      { optionalIndexes: ['byActr' as 'byActor'] },
+      /Invalid optionalIndexes entry "byActr": did you mean byActor\? the opt-in indexes are byAccount, byEventName, byActor/,
+    ],
+    [
+      'a default index named as opt-in',
+      { optionalIndexes: ['byService' as 'byActor'] },
+      /Invalid optionalIndexes entry "byService": .*the default ones always exist/,
+    ],
     ['a log expiration in hours', { logExpiration: Duration.hours(12) }, /Invalid logExpiration "12 hours"/],
     [
       'a heartbeat shorter than CloudTrail may take to deliver',

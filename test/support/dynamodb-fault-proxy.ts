@@ -64,7 +64,7 @@ function eventIdsOf(body: RequestBody): string[] {
     : Object.values(body.RequestItems ?? {}).flatMap((writes) =>
         writes.map((write) => write.PutRequest?.Item),
       );
-  return items.map((item) => item?.eventId?.S ?? '');
+  return items.map((item) => item?.eventID?.S ?? '');
 }
 
 function respond(response: ServerResponse, status: number, json: unknown): void {

@@ -77,6 +77,11 @@ export function readRealUserIdentities(): unknown[] {
 }
 
 /** The valid seed records, by fixture name (without `.json`). */
+/** A JSON fixture of test/fixtures, by file name. */
+export function readJsonFixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures', name), 'utf8')) as T;
+}
+
 export function readSeedRecords(): Record<string, Record<string, unknown>> {
   const records: Record<string, Record<string, unknown>> = {};
   for (const name of readdirSync(SEED_RECORDS_DIR).filter((file) => file.endsWith('.json'))) {

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { MlEventItem } from '../../contract/ml-event-item';
-import { decimalShape, ExactNumber, MAX_EXACT_DOUBLE_DIGITS } from '../core/record-json';
+import { decimalShape, ExactNumber, MAX_EXACT_DOUBLE_DIGITS } from './exact-number';
+import type { MlEventItem } from './ml-event-item';
 
 /** A value the core did not make storable reached the marshaller: a bug, not bad input. */
 export class UnmarshallableValueError extends Error {

@@ -1,0 +1,100 @@
+import { gzipSync } from 'node:zlib';
+import { type AttributeValue, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { capacityOf, MAX_WCU_PER_PARTITION_KEY_VALUE, writeUnitsOfItem } from '../../bench/capacity-model';
+import { runLoadBurst } from '../../bench/load-burst';
+import { ensureEventsTable } from '../../cli/local/events-table';
+import { unmarshallItem } from '../../contract/item-marshaller';
+import type { MlEventItem } from '../../contract/ml-event-item';
+import { GLOBAL_SECONDARY_INDEXES, indexesOf } from '../../contract/table-schema';
+import { HOT_EVENTS_PER_SECOND, HOT_SECONDS, hotBurstRecords } from '../support/hot-burst';
+import { localDynamoDb } from '../support/local-aws';
+
+const EVENTS_PER_FILE = 1_000;
+const DRAIN_TIMEOUT_MS = 240_000;
+const SETUP_TIMEOUT_MS = 300_000;
+
+function logFileKey(n: number): string {
+  const id = String(n).padStart(16, '0');
+  return `AWSLogs/111122223333/CloudTrail/us-west-2/2024/10/01/111122223333_CloudTrail_us-west-2_20241001T1155Z_${id}.json.gz`;
+}
+
+async function scanAll(tableName: string): Promise<MlEventItem[]> {
+  const { client } = localDynamoDb();
+  const items: MlEventItem[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page: ScanCommandOutput = await client.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []).map(unmarshallItem));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The loaded table, for the query-path tests that reuse it. */
+interface HotBurstTable {
+  readonly tableName: string;
+  /** Every event written, as its CloudTrail record. */
+  readonly records: readonly Record<string, unknown>[];
+  readonly items: readonly MlEventItem[];
+}
+
+describe('a hot burst of InvokeModel events through the local pipeline', () => {
+  const { client } = localDynamoDb();
+  let loaded: HotBurstTable;
+
+  beforeAll(async () => {
+    const { hot, quiet } = hotBurstRecords();
+    const records = [...hot, ...quiet];
+    const tableName = `hot-burst-${process.pid}`;
+    await ensureEventsTable(client, tableName);
+    const files = Array.from({ length: Math.ceil(records.length / EVENTS_PER_FILE) }, (_, n) => ({
+      key: logFileKey(n),
+      body: () =>
+        gzipSync(JSON.stringify({ Records: records.slice(n * EVENTS_PER_FILE, (n + 1) * EVENTS_PER_FILE) })),
+    }));
+    const result = await runLoadBurst({
+      files,
+      dynamodb: client,
+      tableName,
+      drainTimeoutMs: DRAIN_TIMEOUT_MS,
+    });
+    expect(result.deadLetters).toEqual([]);
+    loaded = { tableName, records, items: await scanAll(tableName) };
+  }, SETUP_TIMEOUT_MS);
+
+  it('stores every event once', () => {
+    expect(loaded.items.map((item) => item.eventID).sort()).toEqual(
+      loaded.records.map((record) => record.eventID as string).sort(),
+    );
+  });
+
+  it('puts no partition-key value of the table or of any index over 1,000 WCU in any second of eventTime', () => {
+    const capacity = capacityOf(loaded.items, GLOBAL_SECONDARY_INDEXES);
+
+    expect(capacity.map((target) => target.target)).toEqual([
+      'table',
+      ...GLOBAL_SECONDARY_INDEXES.map((index) => index.indexName),
+    ]);
+    for (const target of capacity) {
+      expect(target.peakWcuPerKeyValueSecond, target.target).toBeLessThanOrEqual(
+        MAX_WCU_PER_PARTITION_KEY_VALUE,
+      );
+    }
+    // Unsharded, the hot key would take 12,000 WCU in one second.
+    expect(
+      capacity.find((target) => target.target === 'byPrincipal')?.peakWcuPerKeyValueSecond,
+    ).toBeGreaterThan(HOT_EVENTS_PER_SECOND / 16);
+  });
+
+  it('writes a typical InvokeModel in at most 3 WRU with the default indexes', () => {
+    const invokeModels = loaded.items.filter((item) => item.eventName === 'InvokeModel');
+
+    const units = new Set(invokeModels.map((item) => writeUnitsOfItem(item, indexesOf([]))));
+
+    expect(invokeModels).toHaveLength(HOT_EVENTS_PER_SECOND * HOT_SECONDS);
+    expect([...units]).toEqual([3]);
+  });
+});
