@@ -448,6 +448,11 @@ export function queryEvents(
   query: EventQuery,
   options?: StreamOptions & { readonly full?: false },
 ): AsyncGenerator<MlEventSummary>;
+export function queryEvents(
+  table: EventsTable,
+  query: EventQuery,
+  options?: StreamOptions,
+): AsyncGenerator<MlEventSummary | MlEventItem>;
 export async function* queryEvents(
   table: EventsTable,
   query: EventQuery,

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { queryEvents } from '../../client/event-queries';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import type { ObjectOutcome } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
 import { type CliContext, writeLines } from '../cli-context';
-import { queryEvents } from '../event-queries';
 import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
 import { formatSummary, IngestTally } from '../ingest-tally';
 import { createLocalIngestFunction, type FileReport } from '../local/local-ingest-function';
@@ -16,6 +16,7 @@ import { walkFiles } from '../log-file-walker';
 import { stopOnSignal } from '../stop-on-signal';
 import { formatEventTable } from '../table-output';
 import { UsageError } from '../usage-error';
+import { tableWidthOf } from './query';
 
 /** Bucket of the local S3 that stands for the trail's log bucket. */
 export const LOCAL_TRAIL_BUCKET = 'mltrail-local-trail';
@@ -74,11 +75,14 @@ function summarize(reports: ReadonlyMap<string, FileReport>) {
 async function landedEvents(store: EventStore, services: readonly string[]): Promise<MlEventItem[]> {
   const items: MlEventItem[] = [];
   for (const service of services) {
-    for await (const item of queryEvents(store.readClient, store.tableName, { service })) {
+    const table = { client: store.readClient, tableName: store.tableName };
+    for await (const item of queryEvents(table, { service }, { full: true })) {
       if (item.logFile.startsWith(`s3://${LOCAL_TRAIL_BUCKET}/`)) items.push(item);
     }
   }
-  return items.sort((a, b) => (a.eventTimeId < b.eventTimeId ? 1 : -1));
+  return items.sort((a, b) =>
+    a.eventTime === b.eventTime ? (a.eventID < b.eventID ? 1 : -1) : a.eventTime < b.eventTime ? 1 : -1,
+  );
 }
 
 function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOptions): string[] {
@@ -89,14 +93,16 @@ function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOpti
   const suffix = target ? ` ${target}` : '';
   const [newest] = items;
   if (!newest) return [];
-  const withAccount = items.find((item) => item.accountId);
+  const withAccount = items.find((item) => item.recipientAccountId);
   return [
     'try:',
     `  npx mltrail query --service ${newest.service}${suffix}`,
     `  npx mltrail query --principal '${newest.principal}'${suffix}`,
     ...(withAccount
-      ? [`  npx mltrail query --account ${withAccount.accountId} --since 2018-01-01 --json${suffix}`]
+      ? [`  npx mltrail query --account ${withAccount.recipientAccountId} --since 2018-01-01 --json${suffix}`]
       : []),
+    `  npx mltrail show ${newest.eventID}${suffix}`,
+    `  npx mltrail stats --by service --since 2018-01-01${suffix}`,
   ];
 }
 
@@ -166,7 +172,9 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
         ? [`dead-lettered: ${countOf(run.pipeline.deadLetters.length, 'message')}`]
         : []),
       '',
-      ...(items.length > 0 ? formatEventTable(items) : ['no events landed']),
+      ...(items.length > 0
+        ? formatEventTable(items, tableWidthOf(context.stdout)).lines
+        : ['no events landed']),
       '',
       ...exampleQueries(items, options),
     ]);
