@@ -65,3 +65,68 @@ export function toIndentedJsonText(value: unknown, indent = ''): string {
   );
   return `{\n${members.join(',\n')}\n${indent}}`;
 }
+
+// The order of the item schema: what happened, who, from where, on what, then the payloads.
+const DISPLAY_ORDER: readonly string[] = [
+  'eventID',
+  'eventTime',
+  'eventTimeAsLogged',
+  'service',
+  'keyShard',
+  'eventSource',
+  'eventName',
+  'eventVersion',
+  'eventType',
+  'eventCategory',
+  'readOnly',
+  'managementEvent',
+  'awsRegion',
+  'recipientAccountId',
+  'requestID',
+  'sharedEventID',
+  'sourceIPAddress',
+  'userAgent',
+  'vpcEndpointId',
+  'vpcEndpointAccountId',
+  'tlsDetails',
+  'errorCode',
+  'errorMessage',
+  'principal',
+  'principalType',
+  'principalArn',
+  'principalId',
+  'principalAccountId',
+  'userName',
+  'accessKeyId',
+  'invokedBy',
+  'sourceIdentity',
+  'sessionCreationDate',
+  'mfaAuthenticated',
+  'onBehalfOfUserId',
+  'identityStoreArn',
+  'actor',
+  'resourceArn',
+  'resourceArns',
+  'requestParameters',
+  'requestParametersTruncated',
+  'responseElements',
+  'responseElementsTruncated',
+  'additionalEventData',
+  'additionalEventDataTruncated',
+  'changedPaths',
+  'logFile',
+  'expiresAt',
+];
+const DISPLAY_RANK = new Map(DISPLAY_ORDER.map((name, rank) => [name, rank]));
+
+/**
+ * The item's attributes in the item schema's order (DynamoDB returns them in any order), those
+ * the schema does not name after, by name; payload maps keep their own order.
+ */
+export function inDisplayOrder<T extends object>(item: T): T {
+  const rank = (name: string) => DISPLAY_RANK.get(name) ?? DISPLAY_ORDER.length;
+  const names = Object.keys(item).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const ordered: Record<string, unknown> = Object.create(null);
+  for (const name of names) ordered[name] = (item as Record<string, unknown>)[name];
+  return ordered as T;
+}

@@ -2,7 +2,7 @@ import { type EventsTable, queryEvents } from '../../client/event-queries';
 import type { MlEventSummary } from '../../contract/ml-event-item';
 import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
-import { CSV_COLUMNS, csvEventLine, csvLine, outputFormatOf } from '../event-output';
+import { CSV_COLUMNS, csvEventLine, csvLine, inDisplayOrder, outputFormatOf } from '../event-output';
 import { openEventStore } from '../event-store';
 import { asUsageError, catalogueServices, type EventSelectionOptions, eventQueryOf } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
@@ -59,7 +59,7 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
         break;
       }
       count += 1;
-      if (format === 'json') context.stdout.write(`${toJsonText(event)}\n`);
+      if (format === 'json') context.stdout.write(`${toJsonText(inDisplayOrder(event))}\n`);
       else if (format === 'csv') context.stdout.write(`${csvEventLine(event)}\n`);
       else summaries.push(event);
     }

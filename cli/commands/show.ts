@@ -1,7 +1,7 @@
 import { getEvent } from '../../client/event-queries';
 import { toJsonText } from '../../lambda/core/record-json';
 import type { CliContext } from '../cli-context';
-import { csvLine, outputFormatOf, toIndentedJsonText } from '../event-output';
+import { csvLine, inDisplayOrder, outputFormatOf, toIndentedJsonText } from '../event-output';
 import { openEventStore } from '../event-store';
 import { stopOnSignal } from '../stop-on-signal';
 
@@ -28,11 +28,12 @@ export async function runShow(
   const store = await openEventStore({ ...options, readOnly: true });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
-    const event = await getEvent({ client: store.readClient, tableName: store.tableName }, eventID);
-    if (event === undefined) {
+    const found = await getEvent({ client: store.readClient, tableName: store.tableName }, eventID);
+    if (found === undefined) {
       context.stderr.write(`no event with eventID ${eventID} in ${store.description}\n`);
       return 1;
     }
+    const event = inDisplayOrder(found);
     if (format === 'json') context.stdout.write(`${toJsonText(event)}\n`);
     else if (format === 'csv') {
       const lines = Object.entries(event).map(([name, value]) =>
