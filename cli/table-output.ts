@@ -33,6 +33,8 @@ export interface EventTable {
   readonly lines: readonly string[];
   /** Dropped columns that hold one value for every event: `account 111122223333`. */
   readonly notes: readonly string[];
+  /** Titles of the dropped columns whose values differ between events. */
+  readonly dropped: readonly string[];
 }
 
 function cut(text: string, width: number): string {
@@ -90,7 +92,10 @@ export function formatEventTable(events: readonly MlEventSummary[], width = DEFA
       ? [`${column.noun} ${only}`]
       : [];
   });
-  return { lines: [lineOf(COLUMNS.map((column) => column.title)), ...cells.map(lineOf)], notes };
+  const dropped = COLUMNS.flatMap((column, index) =>
+    !kept.has(index) && (distinct[index]?.size ?? 0) > 1 ? [column.title] : [],
+  );
+  return { lines: [lineOf(COLUMNS.map((column) => column.title)), ...cells.map(lineOf)], notes, dropped };
 }
 
 /** Counts as an aligned two-column table, largest first. */

@@ -66,9 +66,14 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
     if (format === 'table') {
       if (count === 0) writeLines(context.stdout, ['no events found']);
       else {
-        const { lines, notes } = formatEventTable(summaries, tableWidthOf(context.stdout));
+        const width = tableWidthOf(context.stdout);
+        const { lines, notes, dropped } = formatEventTable(summaries, width);
         const all = notes.length > 0 ? `, all with ${notes.join(', ')}` : '';
-        writeLines(context.stdout, [...lines, '', `${plural(count, 'event')}${all}`]);
+        const left =
+          dropped.length > 0
+            ? ` (${dropped.join(', ')} left out to fit ${width} columns: --output csv has every column)`
+            : '';
+        writeLines(context.stdout, [...lines, '', `${plural(count, 'event')}${all}${left}`]);
       }
     }
     if (cut) {

@@ -54,6 +54,7 @@ describe('event table', () => {
     );
     expect(notes).toEqual(['account 123456789012']);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(150);
+    expect(formatEventTable(events, 100).dropped).toEqual(['REGION', 'EVENT ID']);
   });
 
   it.each([200, 120, 80, 40])('never cuts a principal, at %i columns', (width) => {

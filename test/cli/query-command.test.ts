@@ -187,7 +187,9 @@ describe('mltrail query, show and stats', () => {
     expect(lines[0]).toMatch(/^TIME \(UTC\) +SERVICE +EVENT +PRINCIPAL +OUTCOME$/);
     expect(lines[1]).toContain('arn:aws:iam::111122223333:role/DataScientist');
     expect(lines.slice(0, -2).every((line) => line.length <= 120)).toBe(true);
-    expect(lines.at(-1)).toBe('4 events, all with actor alice');
+    expect(lines.at(-1)).toBe(
+      '4 events, all with actor alice (ACCOUNT, REGION, EVENT ID left out to fit 120 columns: --output csv has every column)',
+    );
   });
 
   it('prints CSV of what the index holds, quoted where needed', async () => {
