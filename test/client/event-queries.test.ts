@@ -1,4 +1,9 @@
-import { BatchGetItemCommand, CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsTableDefinition } from '../../cli/local/events-table';
 import {
@@ -316,6 +321,41 @@ describe('a table without the opt-in indexes', () => {
     await expect(refusal).rejects.toThrow(
       `needs the table's ${indexName} index, which table ${table.tableName} lacks: redeploy with -c optionalIndexes=${indexName}`,
     );
+  });
+
+  it('describes the table once per client and table', async () => {
+    let describes = 0;
+    const counting = Object.create(client) as DynamoDBClient;
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    counting.send = ((command: unknown) => {
+      if (command instanceof DescribeTableCommand) describes += 1;
+      return send(command);
+    }) as DynamoDBClient['send'];
+    const counted = { client: counting, tableName: table.tableName };
+
+    await expect(queryEventPage(counted, { actor: 'alice' })).rejects.toThrow(MissingIndexError);
+    await expect(queryEventPage(counted, { recipientAccountId: '1' })).rejects.toThrow(MissingIndexError);
+
+    expect(describes).toBe(1);
+  });
+
+  // DynamoDB Local grants everything: this stand-in refuses DescribeTable as IAM does without
+  // dynamodb:DescribeTable, so that the Query's own answer has to tell the missing index.
+  it('tells a missing index from the Query when DescribeTable is not allowed', async () => {
+    const denying = Object.create(client) as DynamoDBClient;
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    denying.send = (async (command: unknown) => {
+      if (command instanceof DescribeTableCommand) {
+        throw Object.assign(new Error('not authorized to perform: dynamodb:DescribeTable'), {
+          name: 'AccessDeniedException',
+        });
+      }
+      return send(command);
+    }) as DynamoDBClient['send'];
+
+    await expect(
+      queryEventPage({ client: denying, tableName: table.tableName }, { actor: 'alice' }),
+    ).rejects.toThrow("a query by actor needs the table's byActor index");
   });
 
   it('answers the default patterns', async () => {
