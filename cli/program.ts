@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EventQueryError } from '../client/event-queries';
 import { ConfigurationError } from '../lambda/core/errors';
 import { type CliContext, processContext } from './cli-context';
 import { runBackfill } from './commands/backfill';
@@ -8,8 +9,10 @@ import { runIngest } from './commands/ingest';
 import { BUNDLED_SAMPLES_DIR, runLocal, runLocalStatus, runLocalStop } from './commands/local';
 import { runQuery } from './commands/query';
 import { runRedrive } from './commands/redrive';
-import { EventQueryError } from './event-queries';
+import { runShow } from './commands/show';
+import { runStats, STATS_GROUPS } from './commands/stats';
 import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME } from './event-store';
+import { addOutputOptions, addSelectionOptions } from './query-options';
 import { UsageError } from './usage-error';
 
 /** Exit codes of the CLI. */
@@ -113,21 +116,43 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
   ).action(async (paths: string[], options) => setExitCode(await runIngest(paths, options, context)));
 
   addTableOptions(
-    program
-      .command('query')
-      .description('events of one service, principal or account, newest first')
-      .option('--service <name>', 'service short name, e.g. forecast')
-      .option('--principal <principal>', 'principal as stored, e.g. a role ARN')
-      .option('--account <id>', 'account id')
-      .option('--event-name <name>', 'one event name of --service, e.g. CreateDataset')
-      .option(
-        '--since <time>',
-        'from this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, +02:00 offsets) or 24h, 7d ago',
-      )
-      .option('--until <time>', 'to this UTC date or time, inclusive')
-      .option('--limit <n>', 'at most this many events; 0 for all', wholeNumber(0), DEFAULT_QUERY_LIMIT)
-      .option('--json', 'one JSON item per line'),
+    addOutputOptions(
+      addSelectionOptions(
+        program
+          .command('query')
+          .description(
+            'events newest first: of a service, principal, account, actor, resource or API, failed calls, or every service in a time range',
+          ),
+      ).option('--limit <n>', 'at most this many events; 0 for all', wholeNumber(0), DEFAULT_QUERY_LIMIT),
+      'one full event per line (--output json)',
+    ),
   ).action(async (options) => setExitCode(await runQuery(options, context)));
+
+  addTableOptions(
+    addOutputOptions(
+      program
+        .command('show')
+        .description("one event in full, by CloudTrail's eventID")
+        .argument('<eventID>', "CloudTrail's eventID"),
+      'the event on one line (--output json)',
+    ),
+  ).action(async (eventID: string, options) => setExitCode(await runShow(eventID, options, context)));
+
+  addTableOptions(
+    addOutputOptions(
+      addSelectionOptions(
+        program
+          .command('stats')
+          .description('how many events of a time range (or any selection of query) fall in each group')
+          .addOption(
+            new Option('--by <group>', 'what to count by')
+              .choices(Object.keys(STATS_GROUPS))
+              .makeOptionMandatory(),
+          ),
+      ),
+      'one JSON object per group (--output json)',
+    ),
+  ).action(async (options) => setExitCode(await runStats(options, context)));
 
   program
     .command('backfill')

@@ -41,24 +41,3 @@ export function toKeyValue(value: string, maxBytes: number): string {
     .slice(0, DIGEST_HEX_CHARACTERS);
   return `${truncateUtf8(value.toWellFormed(), maxBytes - DIGEST_SUFFIX_BYTES)}${KEY_DIGEST_MARKER}${digest}`;
 }
-
-/**
- * The most bytes each key attribute's value takes. DynamoDB also limits a multi-attribute key as
- * a whole: an index's partition-key attributes together at most 2,048 bytes, its sort-key
- * attributes together at most 1,024 (checked on DynamoDB Local: "Aggregate size for HASH key
- * attributes principal, keyShard of index byPrincipal has exceeded limit 2048 bytes"). So each
- * attribute gets a share that keeps every index within both: a partition attribute leaves room for
- * `keyShard` (a number of at most 2 digits: 2 bytes) and, for `eventName`, the service name; the
- * sort attributes `eventTime` (20 bytes), `eventID` and `errorCode` share 1,024. The writer and
- * every query apply `toKeyValue(value, KEY_VALUE_MAX_BYTES[name])`.
- */
-export const KEY_VALUE_MAX_BYTES = {
-  eventID: 512,
-  errorCode: 480,
-  principal: MAX_PARTITION_KEY_BYTES - 8,
-  recipientAccountId: MAX_PARTITION_KEY_BYTES - 8,
-  actor: MAX_PARTITION_KEY_BYTES - 8,
-  resourceArn: MAX_PARTITION_KEY_BYTES - 8,
-  // Beside the service's short name (at most a few dozen bytes) in byEventName.
-  eventName: 1536,
-} as const;

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { queryEvents } from '../../client/event-queries';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import type { ObjectOutcome } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
 import { type CliContext, writeLines } from '../cli-context';
-import { queryEvents } from '../event-queries';
 import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
 import { formatSummary, IngestTally } from '../ingest-tally';
 import { createLocalIngestFunction, type FileReport } from '../local/local-ingest-function';
@@ -22,6 +22,7 @@ import { walkFiles } from '../log-file-walker';
 import { stopOnSignal } from '../stop-on-signal';
 import { formatEventTable } from '../table-output';
 import { UsageError } from '../usage-error';
+import { tableWidthOf } from './query';
 
 /** Bucket of the local S3 that stands for the trail's log bucket. */
 export const LOCAL_TRAIL_BUCKET = 'mltrail-local-trail';
@@ -80,12 +81,15 @@ function summarize(reports: ReadonlyMap<string, FileReport>) {
 async function landedEvents(store: EventStore, services: readonly string[]): Promise<MlEventItem[]> {
   const items: MlEventItem[] = [];
   for (const service of services) {
-    for await (const item of queryEvents(store.readClient, store.tableName, { service })) {
+    const table = { client: store.readClient, tableName: store.tableName };
+    for await (const item of queryEvents(table, { service }, { full: true })) {
       // Items of the trail bucket store its object key; a local file's, its file:// URL.
       if (!item.logFile.includes('://')) items.push(item);
     }
   }
-  return items.sort((a, b) => (a.eventTime < b.eventTime ? 1 : -1));
+  return items.sort((a, b) =>
+    a.eventTime === b.eventTime ? (a.eventID < b.eventID ? 1 : -1) : a.eventTime < b.eventTime ? 1 : -1,
+  );
 }
 
 function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOptions): string[] {
@@ -104,6 +108,8 @@ function exampleQueries(items: readonly MlEventItem[], options: LocalCommandOpti
     ...(withAccount
       ? [`  npx mltrail query --account ${withAccount.recipientAccountId} --since 2018-01-01 --json${suffix}`]
       : []),
+    `  npx mltrail show ${newest.eventID}${suffix}`,
+    `  npx mltrail stats --by service --since 2018-01-01${suffix}`,
   ];
 }
 
@@ -174,7 +180,9 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
         ? [`dead-lettered: ${countOf(run.pipeline.deadLetters.length, 'message')}`]
         : []),
       '',
-      ...(items.length > 0 ? formatEventTable(items) : ['no events landed']),
+      ...(items.length > 0
+        ? formatEventTable(items, tableWidthOf(context.stdout)).lines
+        : ['no events landed']),
       '',
       ...exampleQueries(items, options),
     ]);

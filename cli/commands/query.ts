@@ -1,111 +1,91 @@
-import type { MlEventItem } from '../../contract/ml-event-item';
-import { nearNames } from '../../contract/near-names';
-import { loadServiceCatalogue } from '../../lambda/config';
-import { roleArnOfSessionArn } from '../../lambda/core/principal';
+import { type EventsTable, queryEvents } from '../../client/event-queries';
+import type { MlEventSummary } from '../../contract/ml-event-item';
 import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
-import { parseTimeOption } from '../date-range';
-import { type EventQuery, queryEvents } from '../event-queries';
+import { CSV_COLUMNS, csvEventLine, csvLine, inDisplayOrder, outputFormatOf } from '../event-output';
 import { openEventStore } from '../event-store';
+import { asUsageError, catalogueServices, type EventSelectionOptions, eventQueryOf } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
-import { formatEventTable } from '../table-output';
-import { UsageError } from '../usage-error';
+import { DEFAULT_TABLE_WIDTH, formatEventTable } from '../table-output';
 
 /** Options of `mltrail query`. */
-export interface QueryCommandOptions {
-  readonly service?: string;
-  readonly principal?: string;
-  readonly account?: string;
-  readonly eventName?: string;
-  readonly since?: string;
-  readonly until?: string;
+export interface QueryCommandOptions extends EventSelectionOptions {
   /** At most this many events; 0 for all. */
   readonly limit: number;
-  readonly json: boolean;
+  readonly output?: string;
+  readonly json?: boolean;
   readonly table?: string;
   readonly endpoint?: string;
   readonly dataDir: string;
   readonly region?: string;
 }
 
-/** A service as the catalogue names it, whatever its case; a usage error naming near names otherwise. */
-export function catalogueServiceOf(name: string, serviceNames: readonly string[]): string {
-  const lower = name.toLowerCase();
-  if (serviceNames.includes(lower)) return lower;
-  const near = nearNames(lower, serviceNames);
-  throw new UsageError(
-    `--service ${name} is not in the service catalogue${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (MLTRAIL_EXTRA_SERVICES adds services)`,
-  );
+/** The width a table gets: the terminal's, or DEFAULT_TABLE_WIDTH when stdout is not one. */
+export function tableWidthOf(stdout: CliContext['stdout']): number {
+  return stdout.isTTY && stdout.columns ? stdout.columns : DEFAULT_TABLE_WIDTH;
 }
 
-/** The access pattern the options name; throws a usage error unless they name exactly one. */
-export function eventQueryOf(options: QueryCommandOptions, serviceNames: readonly string[]): EventQuery {
-  const patterns = [options.service, options.principal, options.account].filter(
-    (value) => value !== undefined,
-  );
-  if (patterns.length !== 1) {
-    throw new UsageError('give exactly one of --service, --principal or --account');
-  }
-  if (options.eventName !== undefined && options.service === undefined) {
-    throw new UsageError('--event-name needs --service: event names are queried within one service');
-  }
-  const since = options.since === undefined ? undefined : parseTimeOption(options.since, '--since');
-  const until = options.until === undefined ? undefined : parseTimeOption(options.until, '--until');
-  // An until date covers its whole day: '~' sorts after every character of a time.
-  if (since !== undefined && until !== undefined && since > `${until}~`) {
-    throw new UsageError(`--since ${options.since} is after --until ${options.until}`);
-  }
-  return {
-    ...(options.service === undefined ? {} : { service: catalogueServiceOf(options.service, serviceNames) }),
-    ...(options.principal === undefined ? {} : { principal: options.principal }),
-    ...(options.account === undefined ? {} : { accountId: options.account }),
-    ...(options.eventName === undefined ? {} : { eventName: options.eventName }),
-    ...(since === undefined ? {} : { since }),
-    ...(until === undefined ? {} : { until }),
-    // One more than shown, to tell a cut result from one that fits exactly.
-    ...(options.limit > 0 ? { limit: options.limit + 1 } : {}),
-  };
-}
+const plural = (count: number, noun: string) =>
+  `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
- * `mltrail query`: the events of one service, principal or account (optionally one event name of a
- * service, and a time range), newest first; a table, or one JSON item a line with `--json`. A
- * result cut at `--limit` says so, on stderr with `--json`.
+ * `mltrail query`: the events the options select, newest first; a table of what the index holds,
+ * one full event per line with `--json`, or CSV. A result cut at `--limit` says so on stderr.
  */
 export async function runQuery(options: QueryCommandOptions, context: CliContext): Promise<number> {
-  const serviceNames = [...new Set(loadServiceCatalogue(context.env).values())];
-  // Items store the role of an assumed-role session: the session ARN CloudTrail shows finds nothing.
-  const role = options.principal === undefined ? undefined : roleArnOfSessionArn(options.principal);
-  if (role) context.stderr.write(`--principal read as the role ${role} (events of all its sessions)\n`);
-  const query = eventQueryOf(role ? { ...options, principal: role } : options, serviceNames);
+  const format = outputFormatOf(options);
+  const query = eventQueryOf(options, catalogueServices(context.env), context.stderr);
   const store = await openEventStore({ ...options, readOnly: true, env: context.env });
   const removeSignalHandlers = stopOnSignal(() => store.close());
+  const table: EventsTable = { client: store.readClient, tableName: store.tableName };
+  const full = format === 'json';
   try {
-    const items: MlEventItem[] = [];
+    const summaries: MlEventSummary[] = [];
     let count = 0;
     let cut = false;
-    for await (const item of queryEvents(store.readClient, store.tableName, query)) {
+    if (format === 'csv') context.stdout.write(`${csvLine(CSV_COLUMNS)}\n`);
+    const events = queryEvents(table, query, {
+      full,
+      // One more than shown, to tell a cut result from one that fits exactly.
+      ...(options.limit > 0 ? { limit: options.limit + 1 } : {}),
+      onMissingEvent: (eventID) =>
+        context.stderr.write(
+          `event ${eventID} is listed by the index but was gone from the table when read\n`,
+        ),
+    });
+    for await (const event of events) {
       if (options.limit > 0 && count === options.limit) {
         cut = true;
         break;
       }
       count += 1;
-      if (options.json) context.stdout.write(`${toJsonText(item)}\n`);
-      else items.push(item);
+      if (format === 'json') context.stdout.write(`${toJsonText(inDisplayOrder(event))}\n`);
+      else if (format === 'csv') context.stdout.write(`${csvEventLine(event)}\n`);
+      else summaries.push(event);
     }
-    if (options.json && cut) {
-      context.stderr.write(`the newest ${options.limit} events; there are more (--limit 0 prints all)\n`);
+    if (format === 'table') {
+      if (count === 0) writeLines(context.stdout, ['no events found']);
+      else {
+        const width = tableWidthOf(context.stdout);
+        const { lines, notes, dropped } = formatEventTable(summaries, width);
+        const all = notes.length > 0 ? `, all with ${notes.join(', ')}` : '';
+        const left =
+          dropped.length > 0
+            ? ` (${dropped.join(', ')} left out to fit ${width} columns: --output csv has every column)`
+            : '';
+        writeLines(context.stdout, [...lines, '', `${plural(count, 'event')}${all}${left}`]);
+      }
     }
-    if (!options.json) writeLines(context.stdout, describeResult(items, options.limit, cut));
+    if (cut) {
+      context.stderr.write(
+        `the newest ${plural(options.limit, 'event')}; there are more (--limit 0 prints all)\n`,
+      );
+    }
     return 0;
+  } catch (error) {
+    throw asUsageError(error);
   } finally {
     removeSignalHandlers();
     await store.close();
   }
-}
-
-function describeResult(items: readonly MlEventItem[], limit: number, cut: boolean): string[] {
-  if (items.length === 0) return ['no events found'];
-  const more = cut ? ` (the newest ${limit}; there are more: --limit 0 shows all)` : '';
-  return [...formatEventTable(items), '', `${items.length} event${items.length === 1 ? '' : 's'}${more}`];
 }

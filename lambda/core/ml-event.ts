@@ -1,5 +1,5 @@
+import { keyAttributeValue } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
-import { KEY_VALUE_MAX_BYTES, toKeyValue } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
 import {
@@ -244,8 +244,9 @@ type KeyTextAttribute =
   | 'resourceArn';
 
 /**
- * Key attributes by the digest rule of `toKeyValue`: within DynamoDB's key limits (1,024 bytes for
- * a sort-key attribute, 2,048 for a partition-key one), distinct values kept distinct. A value
+ * Key attributes by the digest rule of `toKeyValue`, each within its budget
+ * (`keyAttributeValue`), so that every multi-attribute index key fits DynamoDB's aggregate limits
+ * (2,048 bytes for a partition key, 1,024 for a sort key); distinct values are kept distinct. A value
  * CloudTrail logged (`loggedAs`) that does not fit has its path in changedPaths.
  */
 function keyTexts(
@@ -256,7 +257,7 @@ function keyTexts(
   const stored: Partial<Record<KeyTextAttribute, string>> = {};
   for (const [name, value] of Object.entries(texts) as [KeyTextAttribute, string | undefined][]) {
     if (value === undefined) continue;
-    const key = toKeyValue(value, KEY_VALUE_MAX_BYTES[name as keyof typeof KEY_VALUE_MAX_BYTES]);
+    const key = keyAttributeValue(name, value);
     if (key !== value && logged.has(name)) changed.push(`/${name}`);
     stored[name] = key;
   }

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { queryEvents } from '../../cli/event-queries';
+import { queryEvents } from '../../client/event-queries';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { GLOBAL_SECONDARY_INDEXES, TTL_ATTRIBUTE } from '../../contract/table-schema';
 import {
@@ -237,8 +237,8 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
       await writer.flush();
     });
 
-    const ids = async (query: Parameters<typeof queryEvents>[2]) =>
-      (await collect(queryEvents(client, tableName, query))).map((item) => item.eventID);
+    const ids = async (query: Parameters<typeof queryEvents>[1]) =>
+      (await collect(queryEvents({ client, tableName }, query))).map((item) => item.eventID);
 
     it('reads all events of a service, newest first', async () => {
       expect(await ids({ service: 'sagemaker' })).toEqual(['c', 'b', 'a']);
@@ -250,8 +250,8 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     });
 
     it('reads all events in an account', async () => {
-      expect(await ids({ accountId: '123456789012' })).toEqual(['d', 'b', 'a']);
-      expect(await ids({ accountId: '222222222222' })).toEqual(['c']);
+      expect(await ids({ recipientAccountId: '123456789012' })).toEqual(['d', 'b', 'a']);
+      expect(await ids({ recipientAccountId: '222222222222' })).toEqual(['c']);
     });
 
     it('reads one event name of a service', async () => {
@@ -260,9 +260,12 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
 
     it('limits a pattern to a time range, whole days included', async () => {
       expect(await ids({ service: 'sagemaker', since: '2024-06-02', until: '2024-06-02' })).toEqual(['b']);
-      expect(await ids({ accountId: '123456789012', since: '2024-06-02T11:00:00Z' })).toEqual(['d']);
+      expect(await ids({ recipientAccountId: '123456789012', since: '2024-06-02T11:00:00Z' })).toEqual(['d']);
       expect(await ids({ service: 'sagemaker', until: '2024-06-01' })).toEqual(['a']);
-      expect(await ids({ service: 'sagemaker', limit: 2 })).toEqual(['c', 'b']);
+      const firstTwo = await collect(
+        queryEvents({ client, tableName }, { service: 'sagemaker' }, { limit: 2 }),
+      );
+      expect(firstTwo.map((item) => item.eventID)).toEqual(['c', 'b']);
     });
   });
 });

@@ -1,50 +1,109 @@
 import { describe, expect, it } from 'vitest';
 import { dayRangeOf, overlapsRange, parseTimeOption } from '../../cli/date-range';
+import { csvLine, toIndentedJsonText } from '../../cli/event-output';
 import { formatSummary, IngestTally } from '../../cli/ingest-tally';
 import { createProgress, formatProgress } from '../../cli/progress';
 import { encodeS3EventKey, s3EventNotificationBody } from '../../cli/s3-event-message';
 import { regionOfQueueUrl } from '../../cli/sqs-queue-url';
-import { formatEventTable, MAX_PRINCIPAL_WIDTH } from '../../cli/table-output';
-import type { MlEventItem } from '../../contract/ml-event-item';
+import { formatEventTable } from '../../cli/table-output';
+import { ExactNumber } from '../../contract/exact-number';
+import type { MlEventSummary } from '../../contract/ml-event-item';
 import { SKIP_REASONS } from '../../lambda/core/log-object-selection';
 import { objectsOfMessageBody } from '../../lambda/core/notifications';
 
-function item(overrides: Partial<MlEventItem> = {}): MlEventItem {
+function summary(overrides: Partial<MlEventSummary> = {}): MlEventSummary {
   return {
-    eventID: 'evt-1',
+    eventID: 'a8d388e2-3111-44bf-b78f-b0e263dc3d25',
     eventTime: '2024-06-02T20:15:00Z',
-    service: 'forecast',
     keyShard: 0,
-    eventSource: 'forecast.amazonaws.com',
+    service: 'forecast',
     eventName: 'CreateDataset',
-    recipientAccountId: '123456789012',
     principal: 'arn:aws:iam::123456789012:role/MlRole',
     principalType: 'AssumedRole',
-    logFile: 's3://bucket/key',
+    recipientAccountId: '123456789012',
+    awsRegion: 'eu-west-1',
     ...overrides,
   };
 }
 
 describe('event table', () => {
-  it('aligns time, service, event, principal, account and outcome under a header', () => {
-    const lines = formatEventTable([item(), item({ service: 'sagemaker', errorCode: 'AccessDenied' })]);
+  it('shows time, service, event, principal, actor, account, region, outcome and eventID when they fit', () => {
+    const { lines, notes } = formatEventTable(
+      [
+        summary({ actor: 'alice' }),
+        summary({ service: 'sagemaker', errorCode: 'AccessDenied', eventID: 'e-2' }),
+      ],
+      180,
+    );
 
     expect(lines).toEqual([
-      'TIME (UTC)            SERVICE    EVENT          PRINCIPAL                              ACCOUNT       OUTCOME',
-      '2024-06-02T20:15:00Z  forecast   CreateDataset  arn:aws:iam::123456789012:role/MlRole  123456789012  ok',
-      '2024-06-02T20:15:00Z  sagemaker  CreateDataset  arn:aws:iam::123456789012:role/MlRole  123456789012  AccessDenied',
+      'TIME (UTC)            SERVICE    EVENT          PRINCIPAL                              ACTOR  ACCOUNT       REGION     OUTCOME       EVENT ID',
+      '2024-06-02T20:15:00Z  forecast   CreateDataset  arn:aws:iam::123456789012:role/MlRole  alice  123456789012  eu-west-1  ok            a8d388e2-3111-44bf-b78f-b0e263dc3d25',
+      '2024-06-02T20:15:00Z  sagemaker  CreateDataset  arn:aws:iam::123456789012:role/MlRole  -      123456789012  eu-west-1  AccessDenied  e-2',
     ]);
+    expect(notes).toEqual([]);
   });
 
-  it('cuts a long principal in the middle', () => {
+  it('fits the width by dropping the columns of one value first, and says what they held', () => {
+    const events = [summary({ awsRegion: 'us-east-1' }), summary({ awsRegion: 'eu-west-1', eventID: 'e-2' })];
+
+    const { lines, notes } = formatEventTable(events, 150);
+
+    expect(lines[0]).toBe(
+      'TIME (UTC)            SERVICE   EVENT          PRINCIPAL                              REGION     OUTCOME  EVENT ID',
+    );
+    expect(notes).toEqual(['account 123456789012']);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(150);
+    expect(formatEventTable(events, 100).dropped).toEqual(['REGION', 'EVENT ID']);
+  });
+
+  it.each([200, 120, 80, 40])('never cuts a principal, at %i columns', (width) => {
     const principal = `arn:aws:sts::123456789012:assumed-role/${'a'.repeat(80)}/session`;
+    const events = [
+      summary({ principal, actor: 'alice', eventName: 'CreateDatasetImportJobWithAVeryLongName' }),
+      summary({ actor: 'bob', recipientAccountId: '210987654321', awsRegion: 'us-east-1' }),
+    ];
 
-    const [, row] = formatEventTable([item({ principal })]);
-    const cell = row?.split('  ').find((each) => each.includes('...')) ?? '';
+    const { lines } = formatEventTable(events, width);
 
-    expect(cell).toHaveLength(MAX_PRINCIPAL_WIDTH);
-    expect(principal.startsWith(cell.slice(0, cell.indexOf('...')))).toBe(true);
-    expect(principal.endsWith(cell.slice(cell.indexOf('...') + 3))).toBe(true);
+    expect(lines[1]).toContain(principal);
+    expect(lines[2]).toContain('arn:aws:iam::123456789012:role/MlRole');
+    // At 200 the whole table fits; below, the principal is kept whole and the line is longer.
+    if (width === 200) expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(width);
+  });
+
+  it('drops eventID, then actor, region and account, then shortens the event name', () => {
+    const events = [
+      summary({ actor: 'alice', eventName: 'CreateDatasetImportJob' }),
+      summary({ actor: 'bob', recipientAccountId: '210987654321', awsRegion: 'us-east-1', eventID: 'e-2' }),
+    ];
+    const header = (width: number) => formatEventTable(events, width).lines[0];
+
+    expect(header(175)).toContain('EVENT ID');
+    expect(header(170)).not.toContain('EVENT ID');
+    expect(header(170)).toContain('ACTOR');
+    expect(header(130)).not.toContain('ACTOR');
+    expect(header(130)).toContain('REGION');
+    expect(header(120)).not.toContain('REGION');
+    expect(header(120)).toContain('ACCOUNT');
+    expect(header(100)).toBe(
+      'TIME (UTC)            SERVICE   EVENT                 PRINCIPAL                              OUTCOME',
+    );
+    expect(formatEventTable(events, 100).lines[1]).toContain('  CreateDatasetImport…  ');
+  });
+});
+
+describe('csv and JSON output', () => {
+  it('quotes fields with commas, quotes, line breaks and edge spaces', () => {
+    expect(csvLine(['plain', 'a,b', 'say "hi"', 'two\nlines', ' padded', true, undefined])).toBe(
+      'plain,"a,b","say ""hi""","two\nlines"," padded",true,',
+    );
+  });
+
+  it('indents JSON and keeps numbers past 2^53 exact', () => {
+    expect(toIndentedJsonText({ a: [1, new ExactNumber('9007199254740993')], b: {}, c: [] })).toBe(
+      '{\n  "a": [\n    1,\n    9007199254740993\n  ],\n  "b": {},\n  "c": []\n}',
+    );
   });
 });
 

@@ -52,7 +52,7 @@ describe('readRecordsOfAnyFormat', () => {
   it('reads a CloudTrail log file as the function does', async () => {
     const { items, read } = await ingest(fixture('log-file.json'));
 
-    expect(items.map((item) => item.eventId)).toEqual(ML_EVENT_IDS);
+    expect(items.map((item) => item.eventID)).toEqual(ML_EVENT_IDS);
     expect(read).toMatchObject({ records: 8, mlEvents: 6, malformedRecords: 1 });
   });
 
@@ -69,16 +69,16 @@ describe('readRecordsOfAnyFormat', () => {
     const expected = withoutOrigin((await ingest(fixture('log-file.json'))).items);
     const { items } = await ingest(gzipped ? gzipSync(fixture(name)) : fixture(name));
 
-    const byId = new Map(expected.map((item) => [item.eventId, item]));
+    const byId = new Map(expected.map((item) => [item.eventID, item]));
     expect(items.length).toBeGreaterThan(0);
-    for (const item of withoutOrigin(items)) expect(item).toEqual(byId.get(item.eventId));
+    for (const item of withoutOrigin(items)) expect(item).toEqual(byId.get(item.eventID));
   });
 
   it('counts every record of JSON Lines and of lookup-events output, the malformed one included', async () => {
     for (const name of ['records.jsonl', 'lookup-events.json']) {
       const { items, read } = await ingest(fixture(name));
 
-      expect(items.map((item) => item.eventId)).toEqual(ML_EVENT_IDS);
+      expect(items.map((item) => item.eventID)).toEqual(ML_EVENT_IDS);
       expect(read).toMatchObject({ records: 8, mlEvents: 6, malformedRecords: 1 });
     }
   });
@@ -86,7 +86,7 @@ describe('readRecordsOfAnyFormat', () => {
   it('keeps the CloudTrail records of EventBridge events and counts the event that carries none', async () => {
     const { items, read } = await ingest(fixture('eventbridge-events.json'));
 
-    expect(items.map((item) => item.eventId)).toEqual(ML_EVENT_IDS);
+    expect(items.map((item) => item.eventID)).toEqual(ML_EVENT_IDS);
     expect(read).toMatchObject({ records: 9, mlEvents: 6, malformedRecords: 2 });
     expect(read.malformed.map((note) => note.reason)).toContainEqual(
       expect.stringMatching(
@@ -106,7 +106,7 @@ describe('readRecordsOfAnyFormat', () => {
       { put: async (item) => void items.push(item) },
     ).catch((caught: unknown) => caught as LogFileError);
 
-    expect(items.map((item) => item.eventId)).toEqual(ML_EVENT_IDS);
+    expect(items.map((item) => item.eventID)).toEqual(ML_EVENT_IDS);
     expect(error).toBeInstanceOf(LogFileError);
     expect((error as LogFileError).message).toMatch(
       new RegExp(
@@ -125,21 +125,21 @@ describe('readRecordsOfAnyFormat', () => {
       const { items, read } = await ingest(gzipped ? gzipSync(fixture(name)) : fixture(name));
 
       expect(read).toMatchObject({ records: 7, mlEvents: 6, malformedRecords: 0 });
-      expect(items.map((item) => item.eventId)).toEqual(ML_EVENT_IDS);
+      expect(items.map((item) => item.eventID)).toEqual(ML_EVENT_IDS);
       const fields = (item: Omit<MlEventItem, 'logFile'>) => ({
         service: item.service,
-        eventTimeId: item.eventTimeId,
+        eventTime: item.eventTime,
         eventName: item.eventName,
-        accountId: item.accountId,
+        recipientAccountId: item.recipientAccountId,
         principal: item.principal,
         principalType: item.principalType,
         principalArn: item.principalArn,
-        sessionName: item.sessionName,
+        actor: item.actor,
         accessKeyId: item.accessKeyId,
         mfaAuthenticated: item.mfaAuthenticated,
         readOnly: item.readOnly,
         awsRegion: item.awsRegion,
-        sourceIpAddress: item.sourceIpAddress,
+        sourceIPAddress: item.sourceIPAddress,
       });
       expect(withoutOrigin(items).map(fields)).toEqual(expected.map(fields));
     });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runMltrail, temporaryFolder } from './cli-harness';
 
 describe('mltrail command line', () => {
-  it.each(['ingest', 'query', 'backfill', 'redrive', 'local'])(
+  it.each(['ingest', 'query', 'show', 'stats', 'backfill', 'redrive', 'local'])(
     'prints help for %s and exits 0',
     async (command) => {
       const run = await runMltrail([command, '--help']);
@@ -18,7 +18,7 @@ describe('mltrail command line', () => {
     const run = await runMltrail(['--help']);
 
     expect(run.exitCode).toBe(0);
-    for (const command of ['ingest', 'query', 'backfill', 'redrive', 'local']) {
+    for (const command of ['ingest', 'query', 'show', 'stats', 'backfill', 'redrive', 'local']) {
       expect(run.stdout).toContain(command);
     }
   });
@@ -32,9 +32,8 @@ describe('mltrail command line', () => {
     { args: ['ingest', '--since', '2024-06-02', '--until', '2024-06-01', '.'], reason: 'is after --until' },
     { args: ['ingest', '/no/such/folder'], reason: 'no such file or folder: /no/such/folder' },
     { args: ['ingest', 's3://'], reason: 'is not an S3 URL' },
-    { args: ['query'], reason: 'give exactly one of --service, --principal or --account' },
-    { args: ['query', '--service', 'forecast', '--account', '1'], reason: 'give exactly one of' },
-    { args: ['query', '--principal', 'p', '--event-name', 'X'], reason: '--event-name needs --service' },
+    { args: ['query'], reason: 'give what to select: --service, --principal, --account' },
+    { args: ['show'], reason: "missing required argument 'eventID'" },
     { args: ['query', '--service', 'forecast', '--since', 'yesterday'], reason: 'is not an ISO date' },
     { args: ['query', '--service', 'forecast', '--limit', '-1'], reason: 'expected a whole number >= 0' },
     {

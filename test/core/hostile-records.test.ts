@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  KEY_DIGEST_MARKER,
-  KEY_VALUE_MAX_BYTES,
-  MAX_PARTITION_KEY_BYTES,
-  MAX_SORT_KEY_BYTES,
-} from '../../contract/key-values';
+import { MAX_KEY_ATTRIBUTE_BYTES } from '../../contract/key-attribute-values';
+import { KEY_DIGEST_MARKER, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from '../../contract/key-values';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { GLOBAL_SECONDARY_INDEXES, KEY_ATTRIBUTES } from '../../contract/table-schema';
 import { LogFileError } from '../../lambda/core/errors';
@@ -119,8 +115,8 @@ describe('one record never costs its neighbours', () => {
 
     expect(new Set(items.map((item) => item.eventID)).size).toBe(2);
     expect(items.map((item) => bytes(item.eventID))).toEqual([
-      KEY_VALUE_MAX_BYTES.eventID,
-      KEY_VALUE_MAX_BYTES.eventID,
+      MAX_KEY_ATTRIBUTE_BYTES.eventID,
+      MAX_KEY_ATTRIBUTE_BYTES.eventID,
     ]);
     expect(items.map((item) => item.changedPaths)).toEqual([['/eventID'], ['/eventID']]);
   });
