@@ -549,7 +549,7 @@ export class MlTrailPipeline extends Construct {
       deletionProtection,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      stream: StreamViewType.NEW_IMAGE,
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of GLOBAL_SECONDARY_INDEXES) {
