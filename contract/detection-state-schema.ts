@@ -28,3 +28,8 @@ export type StateKind = 'alert' | 'seen' | 'window';
 
 /** Days a window item outlives its window (a late or replayed record still finds it). */
 export const WINDOW_RETENTION_DAYS = 2;
+
+/** The state table's stream records that are new alerts (an alert id is written once): the pipe's filter. */
+export function alertItemPattern(): Record<string, unknown> {
+  return { eventName: ['INSERT'], dynamodb: { NewImage: { [STATE_KIND_ATTRIBUTE]: { S: ['alert'] } } } };
+}

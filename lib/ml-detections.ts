@@ -23,8 +23,8 @@ import {
 } from '../contract/detection-settings';
 import {
   ALERT_MESSAGE_ATTRIBUTE,
+  alertItemPattern,
   STATE_KEY,
-  STATE_KIND_ATTRIBUTE,
   STATE_TTL_ATTRIBUTE,
 } from '../contract/detection-state-schema';
 import { PipelinePropsError } from './pipeline-props-validation';
@@ -225,11 +225,6 @@ export class MlDetections extends Construct {
     pipe.node.addDependency(role);
     return pipe;
   }
-}
-
-/** The state table's stream records that are new alerts (an alert id is written once). */
-export function alertItemPattern(): Record<string, unknown> {
-  return { eventName: ['INSERT'], dynamodb: { NewImage: { [STATE_KIND_ATTRIBUTE]: { S: ['alert'] } } } };
 }
 
 /**

@@ -22,14 +22,8 @@ export class DetectionStateError extends Error {
   override name = 'DetectionStateError';
 }
 
-// Every expression names its attributes: `kind`, `id` and others are close to reserved words.
 // A principal ARN and a model id can pass DynamoDB's key limit: the same digest rule as the events table.
 const keyOf = (id: string) => ({ [STATE_KEY]: { S: toKeyValue(id, MAX_PARTITION_KEY_BYTES) } });
-
-const NAMES = {
-  '#id': STATE_KEY,
-  '#kind': STATE_KIND_ATTRIBUTE,
-};
 
 /**
  * The detection state in its DynamoDB table (see `detection-state-schema.ts`): conditional writes
@@ -74,7 +68,7 @@ export class DetectionStateTable implements DetectionState {
           ConditionExpression:
             'attribute_not_exists(#events) OR size(#events) < :threshold OR contains(#events, :id)',
           ExpressionAttributeNames: {
-            ...NAMES,
+            '#kind': STATE_KIND_ATTRIBUTE,
             '#events': WINDOW_EVENTS_ATTRIBUTE,
             '#ttl': STATE_TTL_ATTRIBUTE,
           },
