@@ -25,7 +25,10 @@ function withEmptyMaps(value: unknown): AttributeValue {
 
 function withEmptyMapsIn(image: StreamImage): Record<string, AttributeValue> {
   const map: Record<string, AttributeValue> = Object.create(null);
-  for (const name of Object.keys(image)) map[name] = withEmptyMaps(image[name]);
+  for (const name of Object.keys(image)) {
+    // The SDK's stream client leaves attributes it has no value for as undefined; Lambda's JSON has none.
+    if (image[name] !== undefined) map[name] = withEmptyMaps(image[name]);
+  }
   return map;
 }
 

@@ -29,7 +29,8 @@ export interface StreamMatch {
   readonly changes?: readonly StreamChangeName[];
   /**
    * Attribute values of the item: of its new image, or of its old image when `changes` is
-   * `['REMOVE']` (a removed item has no new image).
+   * `['REMOVE']`. A removed item has no new image, so with `item` and no `changes` only INSERT
+   * and MODIFY records match.
    *
    * @default - any item
    */
@@ -69,7 +70,7 @@ export function streamFilterPattern(match: StreamMatch): Record<string, unknown>
       image[name] = { S: [{ prefix }] };
     }
   }
-  const removals = match.changes?.filter((change) => change === 'REMOVE').length ?? 1;
+  const removals = match.changes?.filter((change) => change === 'REMOVE').length ?? 0;
   const onlyRemovals = match.changes !== undefined && removals === match.changes.length;
   if (removals > 0 && !onlyRemovals) {
     throw new StreamMatchError(
