@@ -20,9 +20,8 @@ export function detectionSettingsFrom(env: NodeJS.ProcessEnv): RuleSettingsById 
     validateDetectionSettings(settings, DETECTIONS_ENV.RULES);
     return resolveDetectionSettings(settings, DETECTIONS_ENV.RULES);
   } catch (error) {
-    if (error instanceof DetectionSettingsError || error instanceof SyntaxError) {
-      throw new UsageError(`${DETECTIONS_ENV.RULES}: ${error.message}`);
-    }
+    if (error instanceof DetectionSettingsError) throw new UsageError(error.message);
+    if (error instanceof SyntaxError) throw new UsageError(`${DETECTIONS_ENV.RULES} is not valid JSON: ${text}`);
     throw error;
   }
 }
