@@ -21,7 +21,8 @@ export function detectionSettingsFrom(env: NodeJS.ProcessEnv): RuleSettingsById 
     return resolveDetectionSettings(settings, DETECTIONS_ENV.RULES);
   } catch (error) {
     if (error instanceof DetectionSettingsError) throw new UsageError(error.message);
-    if (error instanceof SyntaxError) throw new UsageError(`${DETECTIONS_ENV.RULES} is not valid JSON: ${text}`);
+    if (error instanceof SyntaxError)
+      throw new UsageError(`${DETECTIONS_ENV.RULES} is not valid JSON: ${text}`);
     throw error;
   }
 }
