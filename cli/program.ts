@@ -5,6 +5,7 @@ import { EventQueryError } from '../client/event-queries';
 import { ConfigurationError } from '../lambda/core/errors';
 import { type CliContext, processContext } from './cli-context';
 import { runBackfill } from './commands/backfill';
+import { runDetect } from './commands/detect';
 import { runIngest } from './commands/ingest';
 import { BUNDLED_SAMPLES_DIR, runLocal, runLocalStatus, runLocalStop } from './commands/local';
 import { runQuery } from './commands/query';
@@ -153,6 +154,19 @@ export function buildProgram(context: CliContext, setExitCode: (code: number) =>
       'one JSON object per group (--output json)',
     ),
   ).action(async (options) => setExitCode(await runStats(options, context)));
+
+  addTableOptions(
+    program
+      .command('detect')
+      .description(
+        'run the detection rules over the events the table holds, oldest first, and print the alerts',
+      )
+      .option(
+        '--since <time>',
+        'events from this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ) or 24h, 7d ago',
+      )
+      .option('--json', 'one alert a line, as the alarm topic receives it'),
+  ).action(async (options) => setExitCode(await runDetect({ json: false, ...options }, context)));
 
   program
     .command('backfill')

@@ -12,16 +12,9 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import {
-  Architecture,
-  EventSourceMapping,
-  type IEventSourceDlq,
-  type IFunction,
-  Runtime,
-  StartingPosition,
-} from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type EventSourceMapping, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -29,6 +22,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import type { DetectionSettings } from '../contract/detection-settings';
 import {
   type AccessKeyIdPolicy,
   ENV,
@@ -47,11 +41,13 @@ import {
   TTL_ATTRIBUTE,
 } from '../contract/table-schema';
 import { LogNotificationDestination } from './log-notification-destination';
+import { detectionsOf, MlDetections } from './ml-detections';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
 import { PipelineDashboard } from './pipeline-dashboard';
-import { type LogLevel, PipelinePropsError, validateEnvironmentSize } from './pipeline-props-validation';
+import { type LogLevel, validateEnvironmentSize } from './pipeline-props-validation';
 import { resolveSettings, type Settings } from './pipeline-settings';
+import { type StreamConsumerOptions, subscribeToEventsStream } from './stream-consumer';
 import { selectTrailEvents } from './trail-event-selectors';
 import { TrailLogBucket } from './trail-log-bucket';
 import { TrailLogKey } from './trail-log-key';
@@ -66,7 +62,6 @@ export const SQS_BATCH_SIZE = 10;
 /** The longest SQS keeps a message; a notification waits this long for a fix before it is lost. */
 export const QUEUE_RETENTION = Duration.days(14);
 const DEFAULT_LOG_EXPIRATION = Duration.days(365);
-const DEFAULT_STREAM_BATCH_SIZE = 100;
 /** Bytes an unresolved environment value (the table name) may take once deployed. */
 const TABLE_NAME_MAX_BYTES = 255;
 
@@ -362,62 +357,18 @@ export interface MlTrailPipelineProps {
    * @default true
    */
   readonly createDashboard?: boolean;
+
+  /**
+   * ML-activity detections on the events stream (see {@link MlDetections} and the README's
+   * detections table), each alert published to `alarmTopic`: `true` with every rule's defaults,
+   * settings by rule name (`{ 'access-denied-burst': { threshold: 20 } }`), or `false`.
+   *
+   * @default - on, with the defaults, when `alarmTopic` is given; off otherwise
+   */
+  readonly detections?: boolean | DetectionSettings;
 }
 
-/** Options of {@link MlTrailPipeline.addStreamConsumer}. */
-export interface StreamConsumerOptions {
-  /**
-   * Filter criteria, built with `FilterCriteria.filter(...)`; the consumer is invoked only for
-   * matching stream records. For example, only inserts of one service:
-   * `FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { service: { S: FilterRule.isEqual('forecast') } } } })`.
-   *
-   * @default - every stream record
-   */
-  readonly filters?: ReadonlyArray<Record<string, unknown>>;
-
-  /**
-   * Where in the stream the consumer starts.
-   *
-   * @default StartingPosition.LATEST
-   */
-  readonly startingPosition?: StartingPosition;
-
-  /**
-   * Most records per invocation (1-10000).
-   *
-   * @default 100
-   */
-  readonly batchSize?: number;
-
-  /**
-   * Longest time to gather records before invoking.
-   *
-   * @default - no batching window
-   */
-  readonly maxBatchingWindow?: Duration;
-
-  /**
-   * Retries of a failed batch.
-   *
-   * @default - retried until the records expire from the stream (24 hours)
-   */
-  readonly retryAttempts?: number;
-
-  /**
-   * Destination for the records of a batch that exhausted its retries, such as an `SqsDlq`.
-   *
-   * @default - none: such records are skipped
-   */
-  readonly onFailure?: IEventSourceDlq;
-
-  /**
-   * Whether the consumer reports the records that failed (`batchItemFailures`), so only those
-   * are retried.
-   *
-   * @default false
-   */
-  readonly reportBatchItemFailures?: boolean;
-}
+export type { StreamConsumerOptions } from './stream-consumer';
 
 /**
  * The audit pipeline for ML-service API calls: CloudTrail -> S3 -> SQS (with a dead-letter
@@ -442,6 +393,8 @@ export class MlTrailPipeline extends Construct {
   readonly alarms: readonly IAlarm[];
   /** The operator's dashboard, unless `createDashboard` is false. */
   readonly dashboard?: Dashboard;
+  /** The detections consumer, when `detections` is on. */
+  readonly detections?: MlDetections;
 
   private readonly tableStreamArn: string;
   private readonly logFilesKeyConstruct?: TrailLogKey;
@@ -545,6 +498,16 @@ export class MlTrailPipeline extends Construct {
         ? undefined
         : { name: trailName, arn: this.trailArn },
     );
+    const detections = detectionsOf(props.detections, props.alarmTopic);
+    if (detections !== undefined && props.alarmTopic !== undefined) {
+      this.detections = new MlDetections(this, 'Detections', {
+        pipeline: this,
+        eventsStreamArn: this.tableStreamArn,
+        alarmTopic: props.alarmTopic,
+        settings: detections,
+        logRetention: props.functionLogRetention,
+      });
+    }
     if (props.createDashboard ?? true) {
       this.dashboard = new PipelineDashboard(this, 'Dashboard', {
         ingestFunction: this.ingestFunction,
@@ -561,52 +524,7 @@ export class MlTrailPipeline extends Construct {
    * @returns the event source mapping
    */
   addStreamConsumer(consumer: IFunction, options: StreamConsumerOptions = {}): EventSourceMapping {
-    const role = consumer.role;
-    if (role === undefined) {
-      throw new PipelinePropsError(
-        `Cannot subscribe ${consumer.node.path} to the events stream: its execution role is unknown here; ` +
-          'import the function with Function.fromFunctionAttributes({ functionArn, role }).',
-      );
-    }
-    const id = `MlTrailStream${Names.nodeUniqueId(this.node)}`;
-    if (consumer.node.tryFindChild(id) !== undefined) {
-      throw new PipelinePropsError(
-        `${consumer.node.path} is already subscribed to this events stream; combine the filters into one call.`,
-      );
-    }
-    const subscription = new Construct(consumer, id);
-
-    const readStream = new Policy(subscription, 'ReadPolicy', {
-      roles: [role],
-      statements: [
-        new PolicyStatement({
-          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
-          resources: [this.tableStreamArn],
-        }),
-        new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
-      ],
-    });
-    Validations.of(readStream).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'dynamodb:ListStreams supports no resource-level permissions, so it needs "*"; Lambda calls it ' +
-        'to find the stream. The record-reading actions are limited to this table stream ARN.',
-    });
-
-    const mapping = new EventSourceMapping(subscription, 'Mapping', {
-      target: consumer,
-      eventSourceArn: this.tableStreamArn,
-      startingPosition: options.startingPosition ?? StartingPosition.LATEST,
-      batchSize: options.batchSize ?? DEFAULT_STREAM_BATCH_SIZE,
-      maxBatchingWindow: options.maxBatchingWindow,
-      retryAttempts: options.retryAttempts,
-      onFailure: options.onFailure,
-      reportBatchItemFailures: options.reportBatchItemFailures,
-      filters: options.filters === undefined ? undefined : [...options.filters],
-    });
-    // Lambda checks the role's stream permissions when it creates the mapping.
-    mapping.node.addDependency(readStream);
-    return mapping;
+    return subscribeToEventsStream(this, consumer, this.tableStreamArn, options);
   }
 
   private watchForTampering(
@@ -649,7 +567,7 @@ export class MlTrailPipeline extends Construct {
       deletionProtection,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      stream: StreamViewType.NEW_IMAGE,
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of indexes) {

@@ -3,6 +3,11 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import {
+  type DetectionSettings,
+  DetectionSettingsError,
+  validateDetectionSettings,
+} from '../contract/detection-settings';
 import type { AccessKeyIdPolicy, SourceIpAddressPolicy } from '../contract/environment';
 import { nearNames } from '../contract/near-names';
 import { OPTIONAL_INDEXES_CONTEXT_KEY, type OptionalIndexName } from '../contract/table-schema';
@@ -44,6 +49,7 @@ export const CONTEXT_KEYS = {
   requestParameterKeys: 'requestParameterKeys',
   responseElementKeys: 'responseElementKeys',
   optionalIndexes: OPTIONAL_INDEXES_CONTEXT_KEY,
+  detections: 'detections',
 } as const;
 
 /**
@@ -128,6 +134,7 @@ export function pipelinePropsFromContext(scope: Construct): MlTrailPipelineProps
     alarmTopic:
       alarmTopicArn === undefined ? undefined : Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn),
     heartbeatPeriod: heartbeatMinutes === undefined ? undefined : Duration.minutes(heartbeatMinutes),
+    detections: context.detections(CONTEXT_KEYS.detections),
   };
 }
 
@@ -207,6 +214,23 @@ class ContextReader {
       );
     }
     return list;
+  }
+
+  /** `true`, `false`, or a JSON object of rule settings (`{"access-denied-burst":{"threshold":20}}`). */
+  detections(key: string): boolean | DetectionSettings | undefined {
+    const value = this.raw(key);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    const parsed = parseJson(key, value);
+    try {
+      validateDetectionSettings(parsed, key);
+    } catch (error) {
+      if (error instanceof DetectionSettingsError) {
+        throw new PipelinePropsError(`Invalid context value ${key}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    return parsed;
   }
 
   /** A JSON object of strings, given as an object in cdk.json or as a JSON string. */

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 /** The folder the samples are written to. */
 export const SAMPLES_DIR = dirname(fileURLToPath(import.meta.url));
 const SEED_RECORDS_DIR = resolve(SAMPLES_DIR, '../test/fixtures/seed-records');
+const DETECTION_RECORDS_DIR = resolve(SAMPLES_DIR, '../test/fixtures/detections');
 
 /** One sample object: its key below the trail bucket and its gzipped bytes. */
 export interface SampleFile {
@@ -35,6 +36,8 @@ const LOG_FILES: readonly LogFilePlan[] = [
   { seeds: ['iotanalytics-create-dataset', 'iotanalytics-create-channel'], accountId: '123456789012' },
   { seeds: ['lookoutmetrics-describe-anomaly-detector'], accountId: '123456789012' },
   { seeds: ['lookoutvision-create-dataset'], accountId: '123456789012' },
+  // A real Bedrock record that the detections alert on (npm start shows the alert).
+  { seeds: ['bedrock-delete-model-invocation-logging-configuration'], accountId: '123123123123' },
 ];
 
 const DIGEST_TRAIL_NAME = 'mltrail-sample';
@@ -42,6 +45,13 @@ const DELIVERY_DELAY_MS = 5 * 60_000;
 
 // The Personalize example is published with a missing closing quote after `access-key`.
 function readSeed(name: string): Record<string, unknown> {
+  if (name.startsWith('bedrock-')) {
+    // Published by Panther with the export's time form (`2025-01-21 17:49:47.000000000`); a log
+    // file holds CloudTrail's own (`2025-01-21T17:49:47Z`).
+    const record = JSON.parse(readFileSync(join(DETECTION_RECORDS_DIR, `${name}.json`), 'utf8'));
+    const logged = record.eventTime as string;
+    return { ...record, eventTime: `${logged.slice(0, 10)}T${logged.slice(11, 19)}Z` };
+  }
   if (name === 'personalize-list-dataset-groups') {
     const text = readFileSync(join(SEED_RECORDS_DIR, `${name}.invalid.json.txt`), 'utf8');
     return JSON.parse(text.replace('"access-key,', '"access-key",'));

@@ -7,6 +7,12 @@ import type { MlEventItem } from '../../contract/ml-event-item';
 import type { ObjectOutcome } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
 import { type CliContext, writeLines } from '../cli-context';
+import {
+  detectionSettingsFrom,
+  formatAlerts,
+  itemsInTimeOrder,
+  replayDetections,
+} from '../detections-replay';
 import { DEFAULT_DATA_DIR, DEFAULT_TABLE_NAME, type EventStore, openEventStore } from '../event-store';
 import { formatSummary, IngestTally } from '../ingest-tally';
 import { createLocalIngestFunction, type FileReport } from '../local/local-ingest-function';
@@ -173,6 +179,10 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
     await run.pipeline.drained();
     const summary = summarize(run.reports);
     const items = await landedEvents(run.store, Object.keys(summary.eventsByService));
+    const alerts = await replayDetections(
+      await itemsInTimeOrder(run.store.readClient, run.store.tableName),
+      detectionSettingsFrom(context.env),
+    );
     writeLines(context.stdout, [
       `uploaded ${countOf(uploaded, 'file')} to s3://${LOCAL_TRAIL_BUCKET}/AWSLogs/; ${run.pipeline.queued.length} passed the notification filter`,
       ...formatSummary(summary),
@@ -183,6 +193,9 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
       ...(items.length > 0
         ? formatEventTable(items, tableWidthOf(context.stdout)).lines
         : ['no events landed']),
+      '',
+      'detections (the rules of the detections function; npx mltrail detect runs them again):',
+      ...formatAlerts(alerts),
       '',
       ...exampleQueries(items, options),
     ]);

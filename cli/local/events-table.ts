@@ -19,7 +19,7 @@ import {
 /**
  * CreateTable input for the events table, from the same definition the CDK stack uses: the
  * eventID key, every index (the opt-in ones too: locally every question can be asked) with its
- * multi-attribute keys and list projection, on-demand billing and a NEW_IMAGE stream.
+ * multi-attribute keys and list projection, on-demand billing and a NEW_AND_OLD_IMAGES stream.
  */
 export function eventsTableDefinition(
   tableName: string,
@@ -45,7 +45,7 @@ export function eventsTableDefinition(
       ],
       Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projectedAttributesOf(index)] },
     })),
-    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };
 }
 

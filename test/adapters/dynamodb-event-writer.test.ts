@@ -71,7 +71,7 @@ describe('DynamoDbEventWriter against DynamoDB Local', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(
       GLOBAL_SECONDARY_INDEXES.map((index) => index.indexName).sort(),
     );
-    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(TTL_ATTRIBUTE);
   });
 

@@ -42,9 +42,9 @@ describe('bundled samples', () => {
     );
 
     expect(new Set(services)).toEqual(
-      new Set(['forecast', 'personalize', 'iotanalytics', 'lookoutmetrics', 'lookoutvision']),
+      new Set(['forecast', 'personalize', 'iotanalytics', 'lookoutmetrics', 'lookoutvision', 'bedrock']),
     );
-    expect(selections.filter((selection) => selection.ingest)).toHaveLength(5);
+    expect(selections.filter((selection) => selection.ingest)).toHaveLength(6);
     expect(selections.filter((selection) => selection.ingest && selection.log.organizationId)).toHaveLength(
       1,
     );

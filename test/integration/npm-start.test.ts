@@ -62,8 +62,12 @@ describe('npm start (mltrail local), as a new user runs it', () => {
     const run = await start('npm', ['start', '--', '--data-dir', dataDir]).finished;
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('files:  5 ingested, 1 skipped (digest 1), 0 failed');
-    expect(run.stdout).toContain('events: 6 ML events from 6 records');
+    expect(run.stdout).toContain('files:  6 ingested, 1 skipped (digest 1), 0 failed');
+    expect(run.stdout).toContain('events: 7 ML events from 7 records');
+    expect(run.stdout).toContain(
+      'bedrock-invocation-logging-changed: arn:aws:iam::123123123123:role/aws-reserved/sso.amazonaws.com/us-west-2/DevAdmin (dr.evil) deleted the model invocation logging configuration in us-west-2',
+    );
+    expect(run.stdout).toContain('mltrail show 28773860-a4fd-47c7-a215-6f0e6e6e532f');
     for (const event of SEED_EVENTS) expect(run.stdout).toMatch(event);
     expect(run.stdout).toContain(`npx mltrail query --service lookoutmetrics --data-dir '${dataDir}'`);
     expect(run.stderr).not.toMatch(/error|Warning/);

@@ -1,0 +1,49 @@
+import { alertMessage } from '../../lambda/core/detections/detection-engine';
+import { type CliContext, writeLines } from '../cli-context';
+import { parseTimeOption } from '../date-range';
+import {
+  detectionSettingsFrom,
+  formatAlerts,
+  itemsInTimeOrder,
+  replayDetections,
+} from '../detections-replay';
+import { openEventStore } from '../event-store';
+import { stopOnSignal } from '../stop-on-signal';
+
+/** Options of `mltrail detect`. */
+export interface DetectCommandOptions {
+  readonly since?: string;
+  readonly json: boolean;
+  readonly table?: string;
+  readonly endpoint?: string;
+  readonly dataDir: string;
+  readonly region?: string;
+}
+
+/**
+ * `mltrail detect`: the detection rules of the deployed function (with MLTRAIL_DETECTION_RULES'
+ * settings) replayed over what the table holds, in eventTime order, alerts printed (one JSON
+ * message a line with `--json`, as the alarm topic receives them).
+ */
+export async function runDetect(options: DetectCommandOptions, context: CliContext): Promise<number> {
+  const settings = detectionSettingsFrom(context.env);
+  const since = options.since === undefined ? undefined : parseTimeOption(options.since, '--since');
+  const store = await openEventStore({ ...options, readOnly: true });
+  const removeSignalHandlers = stopOnSignal(() => store.close());
+  try {
+    const alerts = await replayDetections(
+      await itemsInTimeOrder(store.readClient, store.tableName, since),
+      settings,
+    );
+    if (options.json) {
+      for (const alert of alerts)
+        context.stdout.write(`${JSON.stringify(JSON.parse(alertMessage(alert)))}\n`);
+    } else {
+      writeLines(context.stdout, formatAlerts(alerts));
+    }
+    return 0;
+  } finally {
+    removeSignalHandlers();
+    await store.close();
+  }
+}
