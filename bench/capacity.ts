@@ -21,7 +21,10 @@ import {
  */
 
 const ROOT = join(import.meta.dirname, '..');
-const INVOKE_MODEL_FIXTURE = join(ROOT, 'test/fixtures/bedrock-invoke-model.json');
+// A typical InvokeModel: the 1,022-byte record Sumo Logic publishes for its Bedrock app.
+const INVOKE_MODEL_FIXTURE = join(ROOT, 'test/fixtures/bedrock-invoke-model-1kb.json');
+// A larger one: an assumed-role call with additionalEventData and a longer user agent (1,327 bytes).
+const LARGER_INVOKE_MODEL_FIXTURE = join(ROOT, 'test/fixtures/bedrock-invoke-model.json');
 const SHARED_RECORDS = join(ROOT, '../shared/cloudtrail-samples/records.jsonl');
 const FIXTURE_RECORDS = join(ROOT, 'test/fixtures/real-samples/records.jsonl');
 // A log file key as CloudTrail names it; the item stores the key (see the README's item schema).
@@ -104,11 +107,18 @@ export function workloadItems(workload: CapacityWorkload): {
 export interface CapacityReport {
   readonly workload: CapacityWorkload & { readonly events: number; readonly quietSource: string };
   readonly typicalInvokeModel: {
+    readonly loggedBytes: number;
     readonly itemBytes: number;
     readonly wruDefaultIndexes: number;
     readonly wruAllIndexes: number;
     readonly dollarsPerMillionDefaultIndexes: number;
     readonly dollarsPerMillionAllIndexes: number;
+  };
+  readonly largerInvokeModel: {
+    readonly loggedBytes: number;
+    readonly itemBytes: number;
+    readonly wruDefaultIndexes: number;
+    readonly wruAllIndexes: number;
   };
   readonly targets: readonly (TargetCapacity & {
     readonly optional: boolean;
@@ -138,9 +148,26 @@ export function runCapacityModel(workload: CapacityWorkload = DEFAULT_CAPACITY_W
   const typical = hot[0] as MlEventItem;
   const typicalDefault = writeUnitsOfItem(typical, indexesOf([]));
   const typicalAll = writeUnitsOfItem(typical, GLOBAL_SECONDARY_INDEXES);
+  const loggedBytes = (path: string) =>
+    Buffer.byteLength(JSON.stringify(JSON.parse(readFileSync(path, 'utf8'))));
+  const largerRecord = JSON.parse(readFileSync(LARGER_INVOKE_MODEL_FIXTURE, 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const larger = toMlEvent(largerRecord, 'bedrock', {
+    logFile: LOG_FILE,
+    retentionDays: workload.retentionDays,
+  });
   return {
     workload: { ...workload, events: items.length, quietSource: source },
+    largerInvokeModel: {
+      loggedBytes: loggedBytes(LARGER_INVOKE_MODEL_FIXTURE),
+      itemBytes: storedItemSize(larger),
+      wruDefaultIndexes: writeUnitsOfItem(larger, indexesOf([])),
+      wruAllIndexes: writeUnitsOfItem(larger, GLOBAL_SECONDARY_INDEXES),
+    },
     typicalInvokeModel: {
+      loggedBytes: loggedBytes(INVOKE_MODEL_FIXTURE),
       itemBytes: storedItemSize(typical),
       wruDefaultIndexes: typicalDefault,
       wruAllIndexes: typicalAll,
@@ -160,12 +187,14 @@ export function runCapacityModel(workload: CapacityWorkload = DEFAULT_CAPACITY_W
 
 /** The report as aligned text lines. */
 export function formatCapacityReport(report: CapacityReport): string[] {
-  const { workload, typicalInvokeModel: typical } = report;
+  const { workload, typicalInvokeModel: typical, largerInvokeModel: larger } = report;
   return [
     `workload: ${workload.hotEventsPerSecond} InvokeModel/s from one principal to one model in one account for ${workload.seconds} s, ` +
       `plus ${workload.quietEventsPerSecondPerRecord}/s of each real sample record of a catalogued service (${workload.events} events)`,
-    `typical InvokeModel: item ${typical.itemBytes} bytes; ${typical.wruDefaultIndexes} WRU with the default indexes ` +
+    `typical InvokeModel (${typical.loggedBytes} bytes logged): item ${typical.itemBytes} bytes; ${typical.wruDefaultIndexes} WRU with the default indexes ` +
       `($${typical.dollarsPerMillionDefaultIndexes}/M events), ${typical.wruAllIndexes} WRU with every index ($${typical.dollarsPerMillionAllIndexes}/M)`,
+    `larger InvokeModel (${larger.loggedBytes} bytes logged: assumed role, additionalEventData): item ${larger.itemBytes} bytes; ` +
+      `${larger.wruDefaultIndexes} WRU with the default indexes, ${larger.wruAllIndexes} with every index`,
     `${'target'.padEnd(12)} ${'opt-in'.padEnd(6)} ${'writes'.padStart(7)} ${'peak WCU/key/s'.padStart(14)} ${'WRU/event'.padStart(9)} ${'$/M events'.padStart(10)}  largest entry`,
     ...report.targets.map(
       (target) =>

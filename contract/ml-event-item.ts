@@ -98,7 +98,10 @@ export interface MlEventItem {
    * Every path is listed, whole. Absent when everything is as logged.
    */
   readonly changedPaths?: readonly string[];
-  /** `s3://bucket/key` of the log file the event came from. */
+  /**
+   * The log file the event came from: its S3 key in the trail bucket (the stack's `LogBucketName`),
+   * or the `file://` URL of a file ingested from disk.
+   */
   readonly logFile: string;
   /** Time to live, epoch seconds: eventTime + retention. Absent when retention is unlimited. */
   readonly expiresAt?: number;

@@ -296,11 +296,6 @@ export function sessionArnOf(roleArn: string, principalId: string | undefined): 
   return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${principalId.slice(separator + 1)}`;
 }
 
-/** eventSource is left out when it is `<service>.amazonaws.com`, the service's own host. */
-function eventSourceToStore(eventSource: string, service: string): string | undefined {
-  return eventSource === `${service}.amazonaws.com` ? undefined : eventSource;
-}
-
 /**
  * The log file as stored: an S3 object's key (the function only reads its trail bucket, the
  * stack's `LogBucketName` output), or the URL of a file read from elsewhere (`file://...`).
@@ -391,7 +386,7 @@ export function toMlEvent(logged: JsonObject, service: string, context: RecordCo
     ...storableTexts({ eventTimeAsLogged: eventTime === loggedTime ? undefined : loggedTime }, changed),
     service,
     keyShard: keyShardOf(service, eventID),
-    ...storableTexts({ eventSource: eventSourceToStore(record.eventSource as string, service) }, changed),
+    ...storableTexts({ eventSource: record.eventSource as string }, changed),
     eventName: keys.eventName,
     ...storableTexts(
       { eventVersion: asText(record.eventVersion), eventType: asText(record.eventType) },

@@ -4,9 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { capacityOf, MAX_WCU_PER_PARTITION_KEY_VALUE, writeUnitsOfItem } from '../../bench/capacity-model';
 import { runLoadBurst } from '../../bench/load-burst';
 import { ensureEventsTable } from '../../cli/local/events-table';
+import { type EventQuery, getEvent, queryEvents } from '../../client/event-queries';
 import { unmarshallItem } from '../../contract/item-marshaller';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { GLOBAL_SECONDARY_INDEXES, indexesOf } from '../../contract/table-schema';
+import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { HOT_EVENTS_PER_SECOND, HOT_SECONDS, hotBurstRecords } from '../support/hot-burst';
 import { localDynamoDb } from '../support/local-aws';
 
@@ -96,5 +98,60 @@ describe('a hot burst of InvokeModel events through the local pipeline', () => {
 
     expect(invokeModels).toHaveLength(HOT_EVENTS_PER_SECOND * HOT_SECONDS);
     expect([...units]).toEqual([3]);
+  });
+
+  describe('then every query path returns exactly the expected events, newest first', () => {
+    const SERVICES = [...new Set(DEFAULT_SERVICE_CATALOGUE.values())];
+    const newestFirst = (a: MlEventItem, b: MlEventItem) =>
+      a.eventTime === b.eventTime ? (a.eventID < b.eventID ? 1 : -1) : a.eventTime < b.eventTime ? 1 : -1;
+    const expected = (keep: (item: MlEventItem) => boolean) =>
+      loaded.items
+        .filter(keep)
+        .sort(newestFirst)
+        .map((item) => item.eventID);
+    const read = async (query: EventQuery) => {
+      const ids: string[] = [];
+      for await (const event of queryEvents({ client, tableName: loaded.tableName }, query))
+        ids.push(event.eventID);
+      return ids;
+    };
+    const principal = 'arn:aws:iam::956882123456:user/himan';
+    const resource = 'arn:aws:forecast:us-west-2:111122223333:dataset/d1';
+
+    it.each<[string, EventQuery, (item: MlEventItem) => boolean]>([
+      ['a busy service', { service: 'bedrock' }, (item) => item.service === 'bedrock'],
+      ['a quiet service', { service: 'forecast' }, (item) => item.service === 'forecast'],
+      ['the principal', { principal }, (item) => item.principal === principal],
+      ['the account', { recipientAccountId: '956882123456' }, () => true],
+      [
+        'one API of a service',
+        { service: 'forecast', eventName: 'CreateDataset' },
+        (item) => item.service === 'forecast' && item.eventName === 'CreateDataset',
+      ],
+      ['the human behind the calls', { actor: 'himan' }, (item) => item.actor === 'himan'],
+      ['a resource', { resourceArn: resource }, (item) => item.resourceArn === resource],
+      [
+        'the failed calls of a service',
+        { service: 'personalize', errorsOnly: true },
+        (item) => item.service === 'personalize' && item.errorCode !== undefined,
+      ],
+      ['every failed call', { errorsOnly: true, services: SERVICES }, (item) => item.errorCode !== undefined],
+      [
+        'a time range, all services',
+        { since: '2024-10-01T11:52:37Z', until: '2024-10-01T11:52:37Z', services: SERVICES },
+        (item) => item.eventTime === '2024-10-01T11:52:37Z',
+      ],
+    ])('%s', async (_, query, keep) => {
+      const ids = await read(query);
+
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).toEqual(expected(keep));
+    });
+
+    it('one eventID, without its service or time', async () => {
+      const chosen = loaded.items[loaded.items.length >> 1] as MlEventItem;
+
+      expect(await getEvent({ client, tableName: loaded.tableName }, chosen.eventID)).toEqual(chosen);
+    });
   });
 });

@@ -190,7 +190,7 @@ describe('mltrail ingest', () => {
       expect(exitCode).toBe(0);
       expect(summary.files).toMatchObject({ ingested: 1, failed: 0 });
       expect(summary).toMatchObject({ records: 1, events: 1, eventsByService: { comprehend: 1 } });
-      expect(scan.Items?.map((item) => item.accountId?.S)).toEqual(['12345678910']);
+      expect(scan.Items?.map((item) => item.recipientAccountId?.S)).toEqual(['12345678910']);
     });
 
     it('reads the data files of a folder by content, counting the same as for log files, and skips the rest', async () => {

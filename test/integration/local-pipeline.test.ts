@@ -185,9 +185,11 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
       ]);
 
       expect(run.exitCode).toBe(0);
-      expect(run.stdout).toMatch(/^TIME \(UTC\)\s+SERVICE\s+EVENT\s+PRINCIPAL\s+ACCOUNT\s+OUTCOME$/m);
+      expect(run.stdout).toMatch(/^TIME \(UTC\)\s+SERVICE\s+EVENT\s+PRINCIPAL\s+OUTCOME$/m);
       expect(run.stdout).toContain('2018-11-21T23:53:06Z  forecast  CreateDataset');
-      expect(run.stdout).toContain('1 event\n');
+      expect(run.stdout).toContain(
+        '1 event, all with actor userxyz, account 111111111111, region us-west-2\n',
+      );
     });
   });
 });

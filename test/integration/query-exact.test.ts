@@ -67,7 +67,8 @@ describe('mltrail query answers', () => {
     expect(cut.stderr).toContain('the newest 2 events; there are more (--limit 0 prints all)');
     expect(whole.stdout.trim().split('\n')).toHaveLength(3);
     expect(whole.stderr).not.toContain('there are more');
-    expect(table.stdout).toContain('2 events (the newest 2; there are more: --limit 0 shows all)');
+    expect(table.stdout).toContain('2 events, all with');
+    expect(table.stderr).toContain('the newest 2 events; there are more (--limit 0 prints all)');
 
     const bySession = await runMltrail([
       'query',

@@ -31,7 +31,8 @@ describe('with an imported alarm topic and no dashboard', () => {
 
   it('notifies the topic from every alarm', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    // The pipeline's six, and the detections' dead-letter alarm (detections are on with a topic).
+    expect(alarms).toHaveLength(7);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC_ARN]);
     }

@@ -14,8 +14,8 @@ export interface DetectionRule {
 
 // A failed call changed nothing; the access-denied rule reads failures.
 const succeeded = (item: MlEventItem) => item.errorCode === undefined;
-const isBedrock = (item: MlEventItem) => item.eventSource === 'bedrock.amazonaws.com';
-const isSageMaker = (item: MlEventItem) => item.eventSource === 'sagemaker.amazonaws.com';
+const isBedrock = (item: MlEventItem) => item.service === 'bedrock';
+const isSageMaker = (item: MlEventItem) => item.service === 'sagemaker';
 
 function by(item: MlEventItem): string {
   return item.actor === undefined ? item.principal : `${item.principal} (${item.actor})`;

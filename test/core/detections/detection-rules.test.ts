@@ -137,7 +137,7 @@ describe('the detection rules, over real-shaped records', () => {
     [
       'a guardrail deletion by another service than Bedrock',
       'bedrock-delete-guardrail',
-      { eventSource: 'sagemaker.amazonaws.com' },
+      { service: 'sagemaker', eventSource: 'sagemaker.amazonaws.com' },
     ],
     [
       'a failed invocation (the access-denied rule reads it)',
