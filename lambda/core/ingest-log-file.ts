@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { LogFileError, LogFormatError } from './errors';
-import { type LogFileLimits, readLogRecords } from './log-file-reader';
+import { type LogFileLimits, readLogRecordBatches } from './log-file-reader';
 import { type LogReadSummary, LogReadTally } from './log-read-summary';
 import { findEventSourceDefect, findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
 import { parseRecordJson } from './record-json';
@@ -86,61 +86,65 @@ export async function ingestLogFile(
   };
   try {
     const clock = source.clock ?? Date.now;
-    for await (const raw of readLogRecords(source.body, source.limits)) {
-      if (
-        source.deadline !== undefined &&
-        raw.index % DEADLINE_CHECK_RECORDS === 0 &&
-        clock() >= source.deadline
-      ) {
-        fail(
-          `out of time after ${raw.index} record(s): the events read so far are written, and a retry reads the file again`,
-          undefined,
-        );
+    // Other services' records are only delimited: no one parses them (see RawRecord.skipped).
+    const keepEventSource = (eventSource: string) => serviceOf(catalogue, eventSource) !== undefined;
+    for await (const batch of readLogRecordBatches(source.body, { ...source.limits, keepEventSource })) {
+      for (const raw of batch) {
+        if (
+          source.deadline !== undefined &&
+          raw.index % DEADLINE_CHECK_RECORDS === 0 &&
+          clock() >= source.deadline
+        ) {
+          fail(
+            `out of time after ${raw.index} record(s): the events read so far are written, and a retry reads the file again`,
+            undefined,
+          );
+        }
+        tally.countRecord();
+        if (raw.dropped) {
+          droppedRecords += 1;
+          tally.noteMalformed({
+            index: raw.index,
+            eventId: raw.eventId,
+            reason: droppedReason(raw, raw.dropped, catalogue),
+          });
+          continue;
+        }
+        if (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource)) {
+          const defect = findEventSourceDefect(raw.eventSource);
+          if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
+          continue;
+        }
+        let record: unknown;
+        try {
+          if (raw.syntaxError) throw raw.syntaxError;
+          record = parseRecord(raw);
+        } catch (error) {
+          invalidJsonRecords += 1;
+          firstInvalid ??= error as LogFormatError;
+          tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: (error as Error).message });
+          continue;
+        }
+        const defect = findRecordDefect(record);
+        if (defect) {
+          tally.noteMalformed({ index: raw.index, eventId: eventIdOf(record), reason: defect });
+          continue;
+        }
+        const typed = record as Record<string, unknown>;
+        const service = serviceOf(catalogue, typed.eventSource as string);
+        if (!service) continue;
+        tally.countMlEvent(service);
+        const item = toMlEvent(typed, service, source);
+        if (
+          item.expiresAt !== undefined &&
+          source.nowEpochSeconds !== undefined &&
+          item.expiresAt <= source.nowEpochSeconds
+        ) {
+          tally.countExpired();
+          continue;
+        }
+        await sink.put(item);
       }
-      tally.countRecord();
-      if (raw.dropped) {
-        droppedRecords += 1;
-        tally.noteMalformed({
-          index: raw.index,
-          eventId: raw.eventId,
-          reason: droppedReason(raw, raw.dropped, catalogue),
-        });
-        continue;
-      }
-      if (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource)) {
-        const defect = findEventSourceDefect(raw.eventSource);
-        if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
-        continue;
-      }
-      let record: unknown;
-      try {
-        if (raw.syntaxError) throw raw.syntaxError;
-        record = parseRecord(raw);
-      } catch (error) {
-        invalidJsonRecords += 1;
-        firstInvalid ??= error as LogFormatError;
-        tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: (error as Error).message });
-        continue;
-      }
-      const defect = findRecordDefect(record);
-      if (defect) {
-        tally.noteMalformed({ index: raw.index, eventId: eventIdOf(record), reason: defect });
-        continue;
-      }
-      const typed = record as Record<string, unknown>;
-      const service = serviceOf(catalogue, typed.eventSource as string);
-      if (!service) continue;
-      tally.countMlEvent(service);
-      const item = toMlEvent(typed, service, source);
-      if (
-        item.expiresAt !== undefined &&
-        source.nowEpochSeconds !== undefined &&
-        item.expiresAt <= source.nowEpochSeconds
-      ) {
-        tally.countExpired();
-        continue;
-      }
-      await sink.put(item);
     }
   } catch (cause) {
     fail(cause instanceof LogFormatError ? cause.message : (cause as Error).message, cause);
