@@ -94,14 +94,17 @@ enum Kind {
   Colon,
 }
 
-const KIND_OF_BYTE = new Uint8Array(256);
-KIND_OF_BYTE[QUOTE] = Kind.Quote;
-KIND_OF_BYTE[OPEN_BRACE] = Kind.Open;
-KIND_OF_BYTE[OPEN_BRACKET] = Kind.Open;
-KIND_OF_BYTE[CLOSE_BRACE] = Kind.Close;
-KIND_OF_BYTE[CLOSE_BRACKET] = Kind.Close;
-KIND_OF_BYTE[COMMA] = Kind.Comma;
-KIND_OF_BYTE[COLON] = Kind.Colon;
+/** Below the top level of a record: only strings and brackets matter there. */
+const NESTED_KIND_OF_BYTE = new Uint8Array(256);
+NESTED_KIND_OF_BYTE[QUOTE] = Kind.Quote;
+NESTED_KIND_OF_BYTE[OPEN_BRACE] = Kind.Open;
+NESTED_KIND_OF_BYTE[OPEN_BRACKET] = Kind.Open;
+NESTED_KIND_OF_BYTE[CLOSE_BRACE] = Kind.Close;
+NESTED_KIND_OF_BYTE[CLOSE_BRACKET] = Kind.Close;
+/** At depth 0 and 1 of a record: commas end it or start a key, colons end a key. */
+const TOP_KIND_OF_BYTE = NESTED_KIND_OF_BYTE.slice();
+TOP_KIND_OF_BYTE[COMMA] = Kind.Comma;
+TOP_KIND_OF_BYTE[COLON] = Kind.Colon;
 
 /** Bytes that end a run of plain string content: a quote, a backslash, a control character. */
 const ENDS_STRING_RUN = new Uint8Array(256);
@@ -402,16 +405,17 @@ export class RecordsArraySplitter {
     let depth = this.depth;
     let i = start;
     if (this.inString && i < length) i = this.scanRecordString(chunk, i);
+    let kinds = depth <= 1 ? TOP_KIND_OF_BYTE : NESTED_KIND_OF_BYTE;
     while (i < length) {
       let byte = chunk[i] as number;
-      let kind = KIND_OF_BYTE[byte] as Kind;
+      let kind = kinds[byte] as Kind;
       while (kind === Kind.Other) {
         if (++i === length) {
           this.depth = depth;
           return length;
         }
         byte = chunk[i] as number;
-        kind = KIND_OF_BYTE[byte] as Kind;
+        kind = kinds[byte] as Kind;
       }
       if (kind === Kind.Quote) {
         const topLevel = depth === 1 && this.isObject;
@@ -447,6 +451,8 @@ export class RecordsArraySplitter {
           if (depth === 1) {
             this.isObject = byte === OPEN_BRACE;
             this.expectKey = true;
+          } else if (depth === 2) {
+            kinds = NESTED_KIND_OF_BYTE;
           }
           i++;
           continue;
@@ -459,6 +465,7 @@ export class RecordsArraySplitter {
             throw this.error(i, `mismatched ${describeByte(byte)}`);
           if (depth === 1) this.clearPendingField();
           depth--;
+          if (depth === 1) kinds = TOP_KIND_OF_BYTE;
           i++;
           continue;
         case Kind.Comma:
