@@ -23,7 +23,7 @@ import {
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -39,6 +39,7 @@ import {
 } from '../contract/environment';
 import { LOG_FILE_SUFFIX, logFilesPrefix } from '../contract/log-file-layout';
 import { GLOBAL_SECONDARY_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../contract/table-schema';
+import { INGEST_FUNCTION_BUNDLING } from './ingest-function-bundling';
 import { LogNotificationDestination } from './log-notification-destination';
 import { wildcardResourceFindingId } from './nag-finding';
 import { PipelineAlarms } from './pipeline-alarms';
@@ -701,16 +702,7 @@ export class MlTrailPipeline extends Construct {
       role,
       logGroup,
       environment,
-      bundling: {
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK versions the tests ran against, not whichever the runtime carries.
-        bundleAwsSDK: true,
-      },
+      bundling: INGEST_FUNCTION_BUNDLING,
     });
     Validations.of(ingestFunction).acknowledge({
       id: 'AwsSolutions-L1',
