@@ -5,7 +5,7 @@ import { type LogFileLimits, readLogRecordBatches } from './log-file-reader';
 import { type LogReadSummary, LogReadTally } from './log-read-summary';
 import { findEventSourceDefect, findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
 import { parseRecordJson } from './record-json';
-import type { RawRecord } from './records-array-splitter';
+import { findRecordSyntaxError, type RawRecord } from './records-array-splitter';
 import { type ServiceCatalogue, serviceOf } from './service-catalogue';
 
 export type { LogReadSummary, MalformedRecordNote } from './log-read-summary';
@@ -44,6 +44,9 @@ function parseRecord(raw: RawRecord): unknown {
   try {
     return parseRecordJson(raw.bytes.toString('utf8'));
   } catch (cause) {
+    // The parse is the check; the grammar checker only says what is wrong, and where.
+    const syntaxError = findRecordSyntaxError(raw);
+    if (syntaxError) throw new LogFormatError(syntaxError.reason, syntaxError.offset, { cause });
     throw new LogFormatError(
       `record ${raw.index} is not valid JSON (${(cause as Error).message})`,
       raw.offset,
@@ -88,7 +91,9 @@ export async function ingestLogFile(
     const clock = source.clock ?? Date.now;
     // Other services' records are only delimited: no one parses them (see RawRecord.skipped).
     const keepEventSource = (eventSource: string) => serviceOf(catalogue, eventSource) !== undefined;
-    for await (const batch of readLogRecordBatches(source.body, { ...source.limits, keepEventSource })) {
+    // Kept records are checked by their parse (JSON.parse is exact about the grammar).
+    const options = { ...source.limits, keepEventSource, checkKeptRecords: false };
+    for await (const batch of readLogRecordBatches(source.body, options)) {
       for (const raw of batch) {
         if (
           source.deadline !== undefined &&

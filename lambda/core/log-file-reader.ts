@@ -89,6 +89,8 @@ export interface LogRecordsOptions extends LogFileLimits {
    * {@link RawRecord.skipped}. @default every record
    */
   readonly keepEventSource?: (eventSource: string) => boolean;
+  /** Whether kept records are checked against the JSON grammar as they are split. @default true */
+  readonly checkKeptRecords?: boolean;
 }
 
 /**
@@ -105,6 +107,7 @@ export async function* readLogRecordBatches(
   const splitter = new RecordsArraySplitter({
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     keepEventSource: options.keepEventSource,
+    checkKeptRecords: options.checkKeptRecords,
   });
   let bytes = 0;
   for await (const chunk of decompressedChunks(body)) {

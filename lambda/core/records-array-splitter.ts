@@ -52,6 +52,13 @@ export interface RecordsArraySplitterOptions {
    * always kept. @default every record is kept and checked
    */
   readonly keepEventSource?: (eventSource: string) => boolean;
+  /**
+   * Whether the records kept are checked against the JSON grammar here. Off, a kept record is
+   * handed on unchecked (but for a record nested too deep, still dropped): for a caller that
+   * parses every record it keeps, and asks {@link findRecordSyntaxError} why when one fails.
+   * @default true
+   */
+  readonly checkKeptRecords?: boolean;
 }
 
 // Module constants, not imports: an imported binding may be read through a getter in the hot loop.
@@ -154,6 +161,39 @@ function isWordAt(bytes: Buffer, start: number, end: number, word: Buffer): bool
   return true;
 }
 
+function tooDeepDropped(index: number, tooDeep: LogFormatError): LogFormatError {
+  return new LogFormatError(`record ${index}: ${tooDeep.reason}`, tooDeep.offset);
+}
+
+/** A kept record's grammar, as the splitter checks it: not JSON, or nested too deep to check. */
+function findRecordDefects(
+  checker: JsonValueChecker,
+  index: number,
+  bytes: Buffer,
+  offset: number,
+): { syntaxError?: LogFormatError; dropped?: LogFormatError } {
+  const { grammarError, tooDeepError } = checker.checkWhole(bytes, offset);
+  if (grammarError === undefined && tooDeepError !== undefined)
+    return { dropped: tooDeepDropped(index, tooDeepError) };
+  if (grammarError)
+    return {
+      syntaxError: new LogFormatError(
+        `record ${index} is not valid JSON: ${grammarError.reason}`,
+        grammarError.offset,
+      ),
+    };
+  return {};
+}
+
+/**
+ * Why a record the splitter did not check ({@link RecordsArraySplitterOptions.checkKeptRecords}
+ * off) is not valid JSON, as the splitter would have said, with the byte offset; undefined when
+ * its grammar is sound. For the rare record a parser refused: the message, not the verdict.
+ */
+export function findRecordSyntaxError(record: RawRecord): LogFormatError | undefined {
+  return findRecordDefects(new JsonValueChecker(), record.index, record.bytes, record.offset).syntaxError;
+}
+
 /**
  * Splits a CloudTrail log file (`{"Records":[{...},{...}]}`) into the raw bytes of each element of
  * its `Records` array while the file streams in, chunk by chunk, so that memory stays bounded by
@@ -189,6 +229,7 @@ export class RecordsArraySplitter {
   private elementIndex = 0;
   private readonly maxRecordBytes: number;
   private readonly keepEventSource: ((eventSource: string) => boolean) | undefined;
+  private readonly checkKeptRecords: boolean;
 
   // The structural scan of the current record.
   private readonly nesting = new Uint8Array(MAX_NESTING);
@@ -215,6 +256,7 @@ export class RecordsArraySplitter {
   constructor(options: RecordsArraySplitterOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.keepEventSource = options.keepEventSource;
+    this.checkKeptRecords = options.checkKeptRecords ?? true;
   }
 
   /**
@@ -574,27 +616,20 @@ export class RecordsArraySplitter {
       eventSource !== undefined &&
       !this.keepEventSource(eventSource)
     ) {
-      if (this.tooDeepError) record.dropped = this.tooDeepDropped(index, this.tooDeepError);
+      if (this.tooDeepError) record.dropped = tooDeepDropped(index, this.tooDeepError);
       else record.skipped = true;
     } else {
       const tail = chunk.subarray(tailStart, end);
       const bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
       record.bytes = bytes;
-      const { grammarError, tooDeepError } = this.checker.checkWhole(bytes, offset);
-      if (grammarError === undefined && tooDeepError !== undefined) {
-        record.dropped = this.tooDeepDropped(index, tooDeepError);
-      } else if (grammarError) {
-        record.syntaxError = new LogFormatError(
-          `record ${index} is not valid JSON: ${grammarError.reason}`,
-          grammarError.offset,
-        );
+      // Unchecked, a record nested too deep is still told from one that is not JSON, as checked.
+      if (this.checkKeptRecords || this.tooDeepError) {
+        const { syntaxError, dropped } = findRecordDefects(this.checker, index, bytes, offset);
+        if (dropped) record.dropped = dropped;
+        else if (syntaxError) record.syntaxError = syntaxError;
       }
     }
     records.push(record);
-  }
-
-  private tooDeepDropped(index: number, tooDeep: LogFormatError): LogFormatError {
-    return new LogFormatError(`record ${index}: ${tooDeep.reason}`, tooDeep.offset);
   }
 
   /** A top-level string of a record starts at the quote at `quoteIndex`. */
