@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { ingestLogFile } from '../lambda/core/ingest-log-file';
 import { readLogRecords } from '../lambda/core/log-file-reader';
 import { findRecordDefect, toMlEvent } from '../lambda/core/ml-event';
@@ -7,85 +8,92 @@ import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 
 /**
  * One measured read of a log file, in a process of its own so that its memory is its own.
- * Prints one JSON line: mode, decompressed MB, seconds, peak RSS and heap (MB), ML events.
+ * Prints one JSON line: mode, decompressed MB, seconds, CPU seconds (process.cpuUsage: every
+ * thread, zlib's pool included), records, peak RSS (maxRSS, MB), ML events and the sha256 of their
+ * eventIDs in file order.
  *
- * Modes: `mltrail` (the streaming reader with cheap rejection, as the function runs it),
- * `parse-all` (the same stream, but every record parsed), `naive` (gunzip the whole file, then
- * JSON.parse it: what most scripts do).
+ * Modes: `limit` (gunzip alone, 256 KiB chunks: the floor), `mltrail` (the function's reader, as it
+ * runs), `parse-all` (the same stream, every record parsed), `naive` (gunzip the whole file, then
+ * JSON.parse it and filter: what most scripts do).
  */
 const [mode, path] = process.argv.slice(2) as [string, string];
+const CHUNK_BYTES = 256 * 1024;
 const catalogue = DEFAULT_SERVICE_CATALOGUE;
 const context = { logFile: `file://${path}` };
-let peakRss = 0;
-let peakHeap = 0;
-const sample = () => {
-  const usage = process.memoryUsage();
-  peakRss = Math.max(peakRss, usage.rss);
-  peakHeap = Math.max(peakHeap, usage.heapUsed);
-};
-const sampler = setInterval(sample, 10);
 
-async function runMltrail(): Promise<number> {
-  let events = 0;
-  await ingestLogFile(
-    { body: createReadStream(path, { highWaterMark: 256 * 1024 }), ...context },
-    catalogue,
-    {
-      put: async () => {
-        events += 1;
-      },
-    },
-  );
-  return events;
+interface Found {
+  decompressedBytes: number;
+  records: number;
+  events: number;
+  readonly ids: ReturnType<typeof createHash>;
 }
 
-async function runParseAll(): Promise<number> {
-  let events = 0;
-  for await (const raw of readLogRecords(createReadStream(path, { highWaterMark: 256 * 1024 }))) {
+const found: Found = { decompressedBytes: 0, records: 0, events: 0, ids: createHash('sha256') };
+const foundEvent = (eventId: string) => {
+  found.events += 1;
+  found.ids.update(`${eventId}\n`);
+};
+
+async function runLimit(): Promise<void> {
+  const gunzip = createReadStream(path, { highWaterMark: CHUNK_BYTES }).pipe(
+    createGunzip({ chunkSize: CHUNK_BYTES }),
+  );
+  for await (const chunk of gunzip) found.decompressedBytes += (chunk as Buffer).length;
+}
+
+async function runMltrail(): Promise<void> {
+  const body = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const summary = await ingestLogFile({ body, ...context }, catalogue, {
+    put: async (item) => foundEvent(item.eventID),
+  });
+  found.records = summary.records;
+}
+
+async function runParseAll(): Promise<void> {
+  for await (const raw of readLogRecords(createReadStream(path, { highWaterMark: CHUNK_BYTES }))) {
+    found.records += 1;
+    found.decompressedBytes += raw.bytes.length;
     const record = JSON.parse(raw.bytes.toString('utf8')) as Record<string, unknown>;
     const service = catalogue.get(record.eventSource as string);
-    if (service && !findRecordDefect(record)) {
-      toMlEvent(record, service, context);
-      events += 1;
-    }
+    if (service && !findRecordDefect(record)) foundEvent(toMlEvent(record, service, context).eventID);
   }
-  return events;
 }
 
-function runNaive(): number {
-  const log = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as {
-    Records: Record<string, unknown>[];
-  };
-  let events = 0;
+function runNaive(): void {
+  const text = gunzipSync(readFileSync(path)).toString('utf8');
+  found.decompressedBytes = text.length;
+  const log = JSON.parse(text) as { Records: Record<string, unknown>[] };
   for (const record of log.Records) {
+    found.records += 1;
     const service = catalogue.get(record.eventSource as string);
-    if (service && !findRecordDefect(record)) {
-      toMlEvent(record, service, context);
-      events += 1;
-    }
+    if (service && !findRecordDefect(record)) foundEvent(toMlEvent(record, service, context).eventID);
   }
-  return events;
 }
 
 const started = process.hrtime.bigint();
-let events = 0;
+const cpuAtStart = process.cpuUsage();
 let error: string | undefined;
 try {
-  events = mode === 'mltrail' ? await runMltrail() : mode === 'parse-all' ? await runParseAll() : runNaive();
+  if (mode === 'limit') await runLimit();
+  else if (mode === 'mltrail') await runMltrail();
+  else if (mode === 'parse-all') await runParseAll();
+  else if (mode === 'naive') runNaive();
+  else throw new Error(`unknown mode ${mode}`);
 } catch (cause) {
   error = (cause as Error).message.slice(0, 120);
 }
-sample();
-clearInterval(sampler);
+const cpu = process.cpuUsage(cpuAtStart);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(
   `${JSON.stringify({
     mode,
     compressedMb: statSync(path).size / 2 ** 20,
     seconds,
-    peakRssMb: peakRss / 2 ** 20,
-    peakHeapMb: peakHeap / 2 ** 20,
-    events,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    records: found.records,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    events: found.events,
+    eventIdsSha256: found.ids.digest('hex'),
     error,
   })}\n`,
 );

@@ -1,33 +1,49 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { formatCapacityReport, runCapacityModel } from './capacity';
+import { measureHandlerBundle } from './handler-bundle';
 import { MEMORY_BATCH_FILES, runHandlerMemoryCases } from './handler-memory';
 import { runLocalStoreCases } from './local-store';
-import { type BurstSpec, ensureBurstFiles, ensureLogFile } from './log-generator';
+import { type BurstSpec, ensureBurstFiles } from './log-generator';
+import { ensureResampledLogFile, type ResampledLogManifest } from './resampled-log';
 
 /**
- * `npm run bench [-- reader|load|memory|localstore ...]` (all when none is named):
- * - reader: reads generated CloudTrail logs of 50 MB and 500 MB (decompressed) three ways, each in
- *   its own process (the median of three runs), and checks the targets as ratios measured side by
- *   side in this run;
+ * `npm run bench [-- reader|write|bundle|load|memory|localstore ...] [--quick] [--json]` (all of them when
+ * none is named):
+ * - reader: resampled CloudTrail logs (real sample records, fresh ids, bursts of one call: about
+ *   10x gzip) of 100 MB and 1 GB at 1%, 10% and 50% ML records, read three ways, each run in a
+ *   process of its own: `limit` (gunzip alone), `naive` (whole-file JSON.parse + filter),
+ *   `mltrail` (the function's reader); CPU time from process.cpuUsage(), every thread counted;
+ * - write: mltrail's writer and one PutItem per event against a stand-in endpoint on loopback
+ *   answering after 10 ms;
+ * - bundle: the handler bundle as `cdk synth` builds it: bytes, cold import time;
  * - load: a burst of 500 log files of 2,000 records through s3rver, the local queue and four
  *   handlers into DynamoDB Local; checks that every ML event is stored once and no message is lost;
  * - memory: the handler's peak RSS for an SQS batch of ten large files, per case;
  * - localstore: the wall time of one `mltrail query` process against the kept embedded store, side
  *   by side with the same query against a DynamoDB Local already running (and, for comparison,
- *   with a store started per command).
+ *   with a store started per command);
  * - capacity (`--capacity`, alone): the write capacity model of the table and its indexes for a hot
  *   InvokeModel workload (see capacity.ts); `--json` prints the report as JSON.
- * Exits 1 when a target is missed.
+ * `--quick`: only the 100 MB 1% reader case (about a minute). `--json`: one JSON object on stdout
+ * instead of the table. Targets are ratios measured side by side in the run; exits 1 when one is
+ * missed.
  */
 const MB = 2 ** 20;
 const DATA_DIR = join(import.meta.dirname, '.data');
-const SIZES_MB = [50, 500] as const;
-const GROUPS = ['reader', 'load', 'memory', 'localstore'] as const;
+const GROUPS = ['reader', 'write', 'bundle', 'load', 'memory', 'localstore'] as const;
 const LOAD_SPEC: BurstSpec = { files: 500, recordsPerFile: 2_000, seed: 42 };
 const LOAD_CONCURRENCY = 4;
 /** The function has 512 MB; this leaves room for a record near the limit and the runtime. */
 const MAX_HANDLER_PEAK_RSS_MB = 400;
+const READER_MODES = ['limit', 'naive', 'mltrail'] as const;
+const SIZES_MB = [100, 1024] as const;
+const ML_PERCENTS = [1, 10, 50] as const;
+/** Runs per mode on a 100 MB file (the median counts); a 1 GB file is read once per mode. */
+const RUNS_PER_SMALL_CASE = 3;
 
 interface Target {
   readonly name: string;
@@ -36,94 +52,223 @@ interface Target {
   readonly goal: string;
 }
 
-interface CaseResult {
+/** What one process printed for one read. */
+interface CaseRun {
   readonly mode: string;
-  readonly compressedMb: number;
   readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly records: number;
   readonly peakRssMb: number;
-  readonly peakHeapMb: number;
   readonly events: number;
+  readonly eventIdsSha256: string;
   readonly error?: string;
 }
 
-const RUNS_PER_CASE = 3;
+/** One mode on one file, as reported. */
+interface ModeFigures {
+  readonly mbPerS: number;
+  readonly cpuMbPerS: number;
+  /** Records of the file per wall second (gunzip alone parses none: the rate it would allow). */
+  readonly recordsPerS: number;
+  readonly peakRssMb: number;
+  readonly events: number;
+  readonly sameEventsAsGenerated: boolean;
+  readonly error?: string;
+}
 
-function runOnce(mode: string, path: string): CaseResult {
+type CaseFigures = Record<(typeof READER_MODES)[number], ModeFigures>;
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const quick = args.includes('--quick');
+const requested = args.filter((arg) => !arg.startsWith('--'));
+// With --json the table goes to stderr, so that stdout holds the one object.
+const write = (text: string) => (asJson ? process.stderr : process.stdout).write(text);
+
+/** The case script, bundled once as the function is: no TypeScript loader in the measured process. */
+async function bundleReaderCase(): Promise<string> {
+  const outfile = join(DATA_DIR, 'reader-case.mjs');
+  mkdirSync(DATA_DIR, { recursive: true });
+  await build({
+    entryPoints: [join(import.meta.dirname, 'reader-case.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+function runOnce(script: string, mode: string, path: string): CaseRun {
+  const output = execFileSync(process.execPath, ['--max-old-space-size=4096', script, mode, path], {
+    encoding: 'utf8',
+    maxBuffer: 16 * MB,
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as CaseRun;
+}
+
+/** The run with the median CPU time of a few, so that one noisy run does not decide a ratio. */
+function runCase(script: string, mode: string, path: string, runs: number): CaseRun {
+  const all = Array.from({ length: runs }, () => runOnce(script, mode, path));
+  all.sort((a, b) => a.cpuSeconds - b.cpuSeconds);
+  return all[Math.floor(all.length / 2)] as CaseRun;
+}
+
+function figuresOf(run: CaseRun, manifest: ResampledLogManifest): ModeFigures {
+  const mb = manifest.decompressedBytes / MB;
+  return {
+    mbPerS: run.error ? 0 : mb / run.seconds,
+    cpuMbPerS: run.error ? 0 : mb / run.cpuSeconds,
+    recordsPerS: run.error ? 0 : manifest.records / run.seconds,
+    peakRssMb: run.peakRssMb,
+    events: run.events,
+    sameEventsAsGenerated:
+      run.eventIdsSha256 === manifest.mlEventIdsSha256 && run.events === manifest.mlRecords,
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+const caseName = (sizeMb: number, mlPercent: number) =>
+  `${sizeMb >= 1024 ? `${sizeMb / 1024}gb` : `${sizeMb}mb`}-${mlPercent}pct-ml`;
+
+async function runReaderCases(report: Record<string, unknown>): Promise<Target[]> {
+  const script = await bundleReaderCase();
+  const cases = quick
+    ? [[100, 1] as const]
+    : SIZES_MB.flatMap((sizeMb) => ML_PERCENTS.map((mlPercent) => [sizeMb, mlPercent] as const));
+  const results: Record<string, CaseFigures> = {};
+  const ratios: string[] = [];
+  for (const [sizeMb, mlPercent] of cases) {
+    const name = caseName(sizeMb, mlPercent);
+    const path = join(DATA_DIR, `resampled-${name}.json.gz`);
+    write(`preparing ${path}...\n`);
+    const manifest = await ensureResampledLogFile(path, sizeMb * MB, mlPercent / 100);
+    const gzipRatio = manifest.decompressedBytes / manifest.compressedBytes;
+    ratios.push(`${name}: ${gzipRatio.toFixed(1)}x`);
+    write(
+      `${name}: ${(manifest.decompressedBytes / MB).toFixed(0)} MB (${(manifest.compressedBytes / MB).toFixed(1)} MB gzipped, ` +
+        `${gzipRatio.toFixed(1)}x), ${manifest.records} records, ${manifest.mlRecords} ML\n`,
+    );
+    const runs = sizeMb >= 1024 ? 1 : RUNS_PER_SMALL_CASE;
+    const figures = {} as Record<string, ModeFigures>;
+    for (const mode of READER_MODES) {
+      const result = figuresOf(runCase(script, mode, path, runs), manifest);
+      figures[mode] = result;
+      write(
+        `  ${mode.padEnd(8)} ${result.error ? 'failed'.padStart(20) : `${result.mbPerS.toFixed(0).padStart(5)} MB/s, CPU ${result.cpuMbPerS.toFixed(0).padStart(4)} MB/s`}  ` +
+          `${(result.recordsPerS / 1000).toFixed(0).padStart(5)}k records/s  peak RSS ${result.peakRssMb.toFixed(0).padStart(5)} MB` +
+          `${mode === 'limit' ? '' : `  ML events ${result.events}${result.sameEventsAsGenerated ? ' (as generated)' : ' (NOT as generated)'}`}` +
+          `${result.error ? `  error: ${result.error}` : ''}\n`,
+      );
+    }
+    results[name] = figures as CaseFigures;
+  }
+  report.reader = results;
+  report.gzipRatios = ratios;
+
+  const targets: Target[] = [];
+  const cpuRatio = (name: string, over: 'limit' | 'naive') =>
+    (results[name]?.mltrail.cpuMbPerS ?? 0) / (results[name]?.[over].cpuMbPerS || Number.NaN);
+  for (const name of Object.keys(results)) {
+    const figures = results[name] as CaseFigures;
+    const mlPercent = Number(/-(\d+)pct/.exec(name)?.[1]);
+    if (mlPercent === 1 || mlPercent === 50) {
+      const goal = mlPercent === 1 ? 0.5 : 0.3;
+      targets.push({
+        name: `reader ${name}: mltrail / gunzip alone, CPU MB/s`,
+        value: cpuRatio(name, 'limit'),
+        pass: (ratio) => ratio >= goal,
+        goal: `>= ${goal}`,
+      });
+    }
+    targets.push({
+      name: `reader ${name}: the events found are the generated ones (mltrail${figures.naive.error ? '' : ' and naive'})`,
+      value: Number(
+        figures.mltrail.sameEventsAsGenerated &&
+          (figures.naive.error !== undefined || figures.naive.sameEventsAsGenerated),
+      ),
+      pass: (same) => same === 1,
+      goal: '= 1',
+    });
+  }
+  if (results[caseName(100, 1)]) {
+    targets.push({
+      name: `reader ${caseName(100, 1)}: mltrail / whole-file JSON.parse, CPU MB/s`,
+      value: cpuRatio(caseName(100, 1), 'naive'),
+      pass: (ratio) => ratio >= 2,
+      goal: '>= 2',
+    });
+  }
+  for (const mlPercent of ML_PERCENTS) {
+    const small = results[caseName(100, mlPercent)];
+    const large = results[caseName(1024, mlPercent)];
+    if (!small || !large) continue;
+    targets.push({
+      name: `reader ${caseName(1024, mlPercent)}: mltrail peak RSS (MB)`,
+      value: large.mltrail.peakRssMb,
+      pass: (mb) => mb <= 128,
+      goal: '<= 128',
+    });
+    targets.push({
+      name: `reader ${mlPercent}% ML: mltrail peak RSS 1 GB / 100 MB`,
+      value: large.mltrail.peakRssMb / small.mltrail.peakRssMb,
+      pass: (ratio) => ratio <= 1.2,
+      goal: '<= 1.2',
+    });
+  }
+  return targets;
+}
+
+interface WriteFigures {
+  readonly mltrailItemsPerS: number;
+  readonly mltrailCpuMsPerItem: number;
+  readonly putItemItemsPerS: number;
+  readonly putItemCpuMsPerItem: number;
+}
+
+async function runWriteCase(report: Record<string, unknown>): Promise<Target[]> {
+  const path = join(DATA_DIR, 'resampled-write-50pct-ml.json.gz');
+  await ensureResampledLogFile(path, 16 * MB, 0.5);
   const output = execFileSync(
     process.execPath,
-    ['--max-old-space-size=8192', '--import', 'tsx', join(import.meta.dirname, 'reader-case.ts'), mode, path],
-    { encoding: 'utf8', maxBuffer: 16 * MB },
+    ['--import', 'tsx', join(import.meta.dirname, 'write-case.ts'), path, '5000', '300'],
+    { encoding: 'utf8', maxBuffer: 16 * MB, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
   );
-  return JSON.parse(output.trim().split('\n').at(-1) as string) as CaseResult;
-}
-
-/** The run with the median time of a few, so that one noisy run does not decide a ratio. */
-function runCase(mode: string, path: string): CaseResult {
-  const runs = Array.from({ length: RUNS_PER_CASE }, () => runOnce(mode, path));
-  runs.sort((a, b) => a.seconds - b.seconds);
-  return runs[Math.floor(runs.length / 2)] as CaseResult;
-}
-
-const write = (text: string) => process.stdout.write(text);
-
-async function runReaderCases(): Promise<Target[]> {
-  const fileOf = (sizeMb: number) => join(DATA_DIR, `cloudtrail-${sizeMb}mb.json.gz`);
-  for (const sizeMb of SIZES_MB) {
-    write(`preparing ${fileOf(sizeMb)} (${sizeMb} MB decompressed)...\n`);
-    await ensureLogFile(fileOf(sizeMb), sizeMb * MB);
-  }
-
-  const results: Record<string, CaseResult> = {};
-  for (const [mode, sizeMb] of [
-    ['mltrail', 50],
-    ['mltrail', 500],
-    ['parse-all', 500],
-    ['naive', 500],
-  ] as const) {
-    const result = runCase(mode, fileOf(sizeMb));
-    results[`${mode}@${sizeMb}`] = result;
-    const throughput = result.error ? 'failed' : `${(sizeMb / result.seconds).toFixed(0)} MB/s`;
-    write(
-      `${`${mode} ${sizeMb} MB`.padEnd(18)} ${result.seconds.toFixed(2).padStart(7)} s  ${throughput.padStart(9)}  ` +
-        `peak RSS ${result.peakRssMb.toFixed(0).padStart(5)} MB  heap ${result.peakHeapMb.toFixed(0).padStart(5)} MB  ` +
-        `ML events ${result.events}${result.error ? `  error: ${result.error}` : ''}\n`,
-    );
-  }
-
-  const get = (key: string) => results[key] as CaseResult;
+  const figures = JSON.parse(output.trim().split('\n').at(-1) as string) as WriteFigures;
+  report.write = figures;
+  write(
+    `write (stand-in endpoint answering after 10 ms): mltrail ${figures.mltrailItemsPerS.toFixed(0)} items/s, ` +
+      `CPU ${figures.mltrailCpuMsPerItem.toFixed(3)} ms/item; one PutItem per event ${figures.putItemItemsPerS.toFixed(0)} items/s, ` +
+      `CPU ${figures.putItemCpuMsPerItem.toFixed(3)} ms/item\n`,
+  );
   return [
     {
-      name: 'memory does not grow with file size: peak RSS 500 MB / 50 MB',
-      value: get('mltrail@500').peakRssMb / get('mltrail@50').peakRssMb,
-      pass: (ratio: number) => ratio <= 1.5,
-      goal: '<= 1.5',
+      name: 'write: mltrail / one PutItem per event, items/s',
+      value: figures.mltrailItemsPerS / figures.putItemItemsPerS,
+      pass: (ratio) => ratio >= 10,
+      goal: '>= 10',
     },
+  ];
+}
+
+async function runBundleCase(report: Record<string, unknown>): Promise<Target[]> {
+  const figures = await measureHandlerBundle(join(DATA_DIR, 'handler-bundle'));
+  report.bundle = figures;
+  write(
+    `bundle: ${(figures.bytes / 1024).toFixed(0)} KB (source map ${(figures.sourceMapBytes / 1024).toFixed(0)} KB), ` +
+      `cold import ${figures.coldImportMs.toFixed(0)} ms, credential providers: ${figures.credentialProviders.join(', ')}\n`,
+  );
+  return [
+    { name: 'bundle: bytes', value: figures.bytes, pass: (bytes) => bytes <= 300 * 1024, goal: '<= 307200' },
+    { name: 'bundle: cold import (ms)', value: figures.coldImportMs, pass: (ms) => ms <= 40, goal: '<= 40' },
     {
-      name: 'whole-file JSON.parse needs more memory: naive / mltrail peak RSS at 500 MB',
-      value: get('naive@500').peakRssMb / get('mltrail@500').peakRssMb,
-      pass: (ratio: number) => ratio >= 5,
-      goal: '>= 5',
-    },
-    {
-      name: 'cheap rejection pays: parse-all / mltrail time at 500 MB',
-      value: get('parse-all@500').seconds / get('mltrail@500').seconds,
-      pass: (ratio: number) => ratio >= 1.2,
-      goal: '>= 1.2',
-    },
-    {
-      name: 'streaming is faster than whole-file parsing: naive / mltrail time at 500 MB',
-      value: get('naive@500').seconds / get('mltrail@500').seconds,
-      pass: (ratio: number) => ratio >= 1.2,
-      goal: '>= 1.2',
-    },
-    {
-      name: 'same events found all three ways at 500 MB',
-      value: Number(
-        get('mltrail@500').events === get('naive@500').events &&
-          get('naive@500').events === get('parse-all@500').events,
-      ),
-      pass: (same: number) => same === 1,
-      goal: '= 1',
+      name: 'bundle: credential providers other than the environment',
+      value: figures.credentialProviders.filter((name) => !name.endsWith('-env')).length,
+      pass: (count) => count === 0,
+      goal: '= 0',
     },
   ];
 }
@@ -244,41 +389,46 @@ async function runLocalStoreGroup(): Promise<Target[]> {
   ];
 }
 
-const flags = new Set(process.argv.slice(2).filter((arg) => arg.startsWith('--')));
-if (flags.has('--capacity')) {
-  const report = runCapacityModel();
-  write(
-    flags.has('--json')
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : `${formatCapacityReport(report).join('\n')}\n`,
+if (args.includes('--capacity')) {
+  const capacity = runCapacityModel();
+  process.stdout.write(
+    asJson ? `${JSON.stringify(capacity, null, 2)}\n` : `${formatCapacityReport(capacity).join('\n')}\n`,
   );
-  const overLimit = report.targets.filter(
-    (target) => target.peakWcuPerKeyValueSecond > report.maxWcuPerKeyValue,
+  const overLimit = capacity.targets.filter(
+    (target) => target.peakWcuPerKeyValueSecond > capacity.maxWcuPerKeyValue,
   );
   for (const target of overLimit)
     process.stderr.write(
       `MISS  ${target.target}: ${target.peakWcuPerKeyValueSecond} WCU on one key value in one second\n`,
     );
-  process.exit(overLimit.length > 0 || report.typicalInvokeModel.wruDefaultIndexes > 3 ? 1 : 0);
+  process.exit(overLimit.length > 0 || capacity.typicalInvokeModel.wruDefaultIndexes > 3 ? 1 : 0);
 }
-const requested = process.argv.slice(2);
 const unknown = requested.filter((group) => !(GROUPS as readonly string[]).includes(group));
 if (unknown.length > 0) {
   process.stderr.write(`unknown bench case(s): ${unknown.join(', ')}; choose from ${GROUPS.join(', ')}\n`);
   process.exit(2);
 }
-const selected = requested.length > 0 ? requested : GROUPS;
+const selected = requested.length > 0 ? requested : quick ? ['reader'] : GROUPS;
+const report: Record<string, unknown> = {
+  machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+  date: new Date().toISOString(),
+};
 const targets: Target[] = [];
-if (selected.includes('reader')) targets.push(...(await runReaderCases()));
+if (selected.includes('reader')) targets.push(...(await runReaderCases(report)));
+if (selected.includes('write')) targets.push(...(await runWriteCase(report)));
+if (selected.includes('bundle')) targets.push(...(await runBundleCase(report)));
 if (selected.includes('load')) targets.push(...runLoadCase());
 if (selected.includes('memory')) targets.push(...(await runMemoryCases()));
 if (selected.includes('localstore')) targets.push(...(await runLocalStoreGroup()));
 
 let failed = 0;
 write('\n');
-for (const target of targets) {
-  const ok = target.pass(target.value);
-  if (!ok) failed += 1;
-  write(`${ok ? 'PASS' : 'MISS'}  ${target.name}: ${target.value.toFixed(2)} (target ${target.goal})\n`);
-}
+const outcomes = targets.map((target) => {
+  const pass = target.pass(target.value);
+  if (!pass) failed += 1;
+  write(`${pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value.toFixed(2)} (target ${target.goal})\n`);
+  return { name: target.name, value: target.value, goal: target.goal, pass };
+});
+report.targets = outcomes;
+if (asJson) process.stdout.write(`${JSON.stringify(report)}\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -16,7 +16,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type EventSourceMapping, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -40,6 +40,7 @@ import {
   TABLE_PARTITION_KEY,
   TTL_ATTRIBUTE,
 } from '../contract/table-schema';
+import { INGEST_FUNCTION_BUNDLING } from './ingest-function-bundling';
 import { LogNotificationDestination } from './log-notification-destination';
 import { detectionsOf, MlDetections } from './ml-detections';
 import { wildcardResourceFindingId } from './nag-finding';
@@ -639,16 +640,7 @@ export class MlTrailPipeline extends Construct {
       role,
       logGroup,
       environment,
-      bundling: {
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK versions the tests ran against, not whichever the runtime carries.
-        bundleAwsSDK: true,
-      },
+      bundling: INGEST_FUNCTION_BUNDLING,
     });
     Validations.of(ingestFunction).acknowledge({
       id: 'AwsSolutions-L1',

@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { LogFileError, LogFormatError } from './errors';
-import { type LogFileLimits, readLogRecords } from './log-file-reader';
+import { type LogFileLimits, readLogRecordBatches } from './log-file-reader';
 import { type LogReadSummary, LogReadTally } from './log-read-summary';
 import { findEventSourceDefect, findRecordDefect, type RecordContext, toMlEvent } from './ml-event';
 import { parseRecordJson } from './record-json';
-import type { RawRecord } from './records-array-splitter';
+import { findRecordSyntaxError, type RawRecord } from './records-array-splitter';
 import { type ServiceCatalogue, serviceOf } from './service-catalogue';
 
 export type { LogReadSummary, MalformedRecordNote } from './log-read-summary';
@@ -14,6 +14,11 @@ export { MAX_MALFORMED_NOTES } from './log-read-summary';
 /** Receives the items of a file; may wait (backpressure) before taking more. */
 export interface EventSink {
   put(item: MlEventItem): Promise<void>;
+}
+
+/** A reader's records as batches of one, the shape the loop takes. */
+async function* oneRecordBatches(records: AsyncIterable<RawRecord>): AsyncGenerator<readonly RawRecord[]> {
+  for await (const record of records) yield [record];
 }
 
 /** Reads a file's body into its records, one at a time (throws LogFormatError when it cannot). */
@@ -52,6 +57,9 @@ function parseRecord(raw: RawRecord): unknown {
   try {
     return parseRecordJson(raw.bytes.toString('utf8'));
   } catch (cause) {
+    // The parse is the check; the grammar checker only says what is wrong, and where.
+    const syntaxError = findRecordSyntaxError(raw);
+    if (syntaxError) throw new LogFormatError(syntaxError.reason, syntaxError.offset, { cause });
     throw new LogFormatError(
       `record ${raw.index} is not valid JSON (${(cause as Error).message})`,
       raw.offset,
@@ -94,61 +102,70 @@ export async function ingestLogFile(
   };
   try {
     const clock = source.clock ?? Date.now;
-    for await (const raw of (source.readRecords ?? readLogRecords)(source.body, source.limits)) {
-      if (
-        source.deadline !== undefined &&
-        raw.index % DEADLINE_CHECK_RECORDS === 0 &&
-        clock() >= source.deadline
-      ) {
-        fail(
-          `out of time after ${raw.index} record(s): the events read so far are written, and a retry reads the file again`,
-          undefined,
-        );
+    // Other services' records are only delimited: no one parses them (see RawRecord.skipped).
+    const keepEventSource = (eventSource: string) => serviceOf(catalogue, eventSource) !== undefined;
+    // Kept records are checked by their parse (JSON.parse is exact about the grammar).
+    const options = { ...source.limits, keepEventSource, checkKeptRecords: false };
+    const batches = source.readRecords
+      ? oneRecordBatches(source.readRecords(source.body, source.limits))
+      : readLogRecordBatches(source.body, options);
+    for await (const batch of batches) {
+      for (const raw of batch) {
+        if (
+          source.deadline !== undefined &&
+          raw.index % DEADLINE_CHECK_RECORDS === 0 &&
+          clock() >= source.deadline
+        ) {
+          fail(
+            `out of time after ${raw.index} record(s): the events read so far are written, and a retry reads the file again`,
+            undefined,
+          );
+        }
+        tally.countRecord();
+        if (raw.dropped) {
+          droppedRecords += 1;
+          tally.noteMalformed({
+            index: raw.index,
+            eventId: raw.eventId,
+            reason: droppedReason(raw, raw.dropped, catalogue),
+          });
+          continue;
+        }
+        if (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource)) {
+          const defect = findEventSourceDefect(raw.eventSource);
+          if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
+          continue;
+        }
+        let record: unknown;
+        try {
+          if (raw.syntaxError) throw raw.syntaxError;
+          record = parseRecord(raw);
+        } catch (error) {
+          invalidJsonRecords += 1;
+          firstInvalid ??= error as LogFormatError;
+          tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: (error as Error).message });
+          continue;
+        }
+        const defect = findRecordDefect(record);
+        if (defect) {
+          tally.noteMalformed({ index: raw.index, eventId: eventIdOf(record), reason: defect });
+          continue;
+        }
+        const typed = record as Record<string, unknown>;
+        const service = serviceOf(catalogue, typed.eventSource as string);
+        if (!service) continue;
+        tally.countMlEvent(service);
+        const item = toMlEvent(typed, service, source);
+        if (
+          item.expiresAt !== undefined &&
+          source.nowEpochSeconds !== undefined &&
+          item.expiresAt <= source.nowEpochSeconds
+        ) {
+          tally.countExpired();
+          continue;
+        }
+        await sink.put(item);
       }
-      tally.countRecord();
-      if (raw.dropped) {
-        droppedRecords += 1;
-        tally.noteMalformed({
-          index: raw.index,
-          eventId: raw.eventId,
-          reason: droppedReason(raw, raw.dropped, catalogue),
-        });
-        continue;
-      }
-      if (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource)) {
-        const defect = findEventSourceDefect(raw.eventSource);
-        if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
-        continue;
-      }
-      let record: unknown;
-      try {
-        if (raw.syntaxError) throw raw.syntaxError;
-        record = parseRecord(raw);
-      } catch (error) {
-        invalidJsonRecords += 1;
-        firstInvalid ??= error as LogFormatError;
-        tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: (error as Error).message });
-        continue;
-      }
-      const defect = findRecordDefect(record);
-      if (defect) {
-        tally.noteMalformed({ index: raw.index, eventId: eventIdOf(record), reason: defect });
-        continue;
-      }
-      const typed = record as Record<string, unknown>;
-      const service = serviceOf(catalogue, typed.eventSource as string);
-      if (!service) continue;
-      tally.countMlEvent(service);
-      const item = toMlEvent(typed, service, source);
-      if (
-        item.expiresAt !== undefined &&
-        source.nowEpochSeconds !== undefined &&
-        item.expiresAt <= source.nowEpochSeconds
-      ) {
-        tally.countExpired();
-        continue;
-      }
-      await sink.put(item);
     }
   } catch (cause) {
     fail(cause instanceof LogFormatError ? cause.message : (cause as Error).message, cause);

@@ -82,18 +82,32 @@ export async function* decompressedChunks(body: AsyncIterable<Uint8Array>): Asyn
   }
 }
 
+/** How {@link readLogRecordBatches} reads a file. */
+export interface LogRecordsOptions extends LogFileLimits {
+  /**
+   * Which records to hold and check, by top-level eventSource; the others come back
+   * {@link RawRecord.skipped}. @default every record
+   */
+  readonly keepEventSource?: (eventSource: string) => boolean;
+  /** Whether kept records are checked against the JSON grammar as they are split. @default true */
+  readonly checkKeptRecords?: boolean;
+}
+
 /**
- * The elements of a CloudTrail log file's `Records` array, one at a time, as raw JSON bytes.
+ * The elements of a CloudTrail log file's `Records` array as raw JSON bytes, in batches of those
+ * completed in one slice of the decompressed stream (one hand-off per batch, not per record).
  * Accepts gzipped or plain JSON. Memory stays bounded by the largest single record, whatever the
  * file's size. Throws {@link LogFormatError} (with the byte offset) when the file is not a log.
  */
-export async function* readLogRecords(
+export async function* readLogRecordBatches(
   body: AsyncIterable<Uint8Array>,
-  limits: LogFileLimits = {},
-): AsyncGenerator<RawRecord> {
-  const maxBytes = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  options: LogRecordsOptions = {},
+): AsyncGenerator<readonly RawRecord[]> {
+  const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const splitter = new RecordsArraySplitter({
-    maxRecordBytes: limits.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    keepEventSource: options.keepEventSource,
+    checkKeptRecords: options.checkKeptRecords,
   });
   let bytes = 0;
   for await (const chunk of decompressedChunks(body)) {
@@ -105,9 +119,21 @@ export async function* readLogRecords(
       );
     }
     for (let start = 0; start < chunk.length; start += SPLIT_SLICE_BYTES) {
-      yield* splitter.push(chunk.subarray(start, start + SPLIT_SLICE_BYTES));
+      const records = splitter.push(chunk.subarray(start, start + SPLIT_SLICE_BYTES));
+      if (records.length > 0) yield records;
       if (splitter.failure) throw splitter.failure;
     }
   }
   splitter.end();
+}
+
+/**
+ * The elements of a CloudTrail log file's `Records` array, one at a time, as raw JSON bytes, each
+ * checked against the JSON grammar: {@link readLogRecordBatches} with every record kept.
+ */
+export async function* readLogRecords(
+  body: AsyncIterable<Uint8Array>,
+  limits: LogFileLimits = {},
+): AsyncGenerator<RawRecord> {
+  for await (const records of readLogRecordBatches(body, limits)) yield* records;
 }

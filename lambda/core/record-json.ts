@@ -18,11 +18,16 @@ export type RecordValue =
   | { readonly [key: string]: RecordValue };
 
 /**
- * Text in which some number may not survive a double: 16 digits in a row, 17 digits and points, or
- * a three-digit exponent. Any number of 15 significant digits or fewer, with a smaller exponent,
- * round-trips through a double, so JSON.parse is exact on text that does not match.
+ * Text in which some number may not survive a double: a number of 16 digits in a row, 17 digits
+ * and points, or a three-digit exponent. Any number of 15 significant digits or fewer, with a
+ * smaller exponent, round-trips through a double, so JSON.parse is exact on text that does not
+ * match. A JSON number stands at the start or after ':', ',' or '[' (and whitespace): only there is
+ * it looked for, so that the hex of an ID in a string (`e849b567`, a three-digit "exponent") does
+ * not send nearly every CloudTrail record to the slower exact parser. A match inside a string only
+ * costs that parser's time.
  */
-const MAY_HOLD_INEXACT_NUMBER = /[0-9]{16}|[0-9.]{17}|[eE][+-]?[0-9]{3}/;
+const MAY_HOLD_INEXACT_NUMBER =
+  /(?:^|[:,[])[ \t\n\r]*-?(?:[0-9.]*(?:[0-9]{16}|[0-9.]{17})|[0-9.]+[eE][+-]?[0-9]{3})/;
 const NUMBER_TOKEN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 // Past this a number is kept as written too: DynamoDB cannot store it as a number, and its text
 // is what is then stored.

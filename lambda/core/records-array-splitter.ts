@@ -1,4 +1,13 @@
 import { LogFormatError } from './errors';
+import {
+  MAX_NESTING as CHECKED_NESTING,
+  CONTROL_CHARACTER_IN_STRING,
+  describeByte,
+  isWhitespace,
+  JsonValueChecker,
+} from './json-value-checker';
+
+export { isWhitespace, MAX_NESTING } from './json-value-checker';
 
 /** One element of the top-level `Records` array, as raw JSON bytes. */
 export interface RawRecord {
@@ -17,6 +26,12 @@ export interface RawRecord {
    * (then `bytes` is empty) or nested too deep to check. The records around it are still good.
    */
   readonly dropped?: LogFormatError;
+  /**
+   * Set when its eventSource is one the splitter was told not to keep
+   * ({@link RecordsArraySplitterOptions.keepEventSource}): `bytes` is empty, and only its strings,
+   * escapes and brackets were checked, not the rest of its grammar.
+   */
+  readonly skipped?: true;
   /** The record's top-level `eventSource` when it is a string, decoded as any JSON parser would. */
   readonly eventSource?: string;
   /** The record's top-level `eventID` when it is a string, decoded. */
@@ -25,8 +40,6 @@ export interface RawRecord {
 
 /** Records larger than this are dropped (counted) rather than held in memory. */
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
-/** Deeper nesting is not checked: the record is dropped (counted), its neighbours kept. */
-export const MAX_NESTING = 512;
 
 /** Options of {@link RecordsArraySplitter}. */
 export interface RecordsArraySplitterOptions {
@@ -39,8 +52,24 @@ export interface RecordsArraySplitterOptions {
   readonly arrayKey?: string;
   /** Split a document that is itself the array (`[{...},{...}]`). @default false */
   readonly rootArray?: boolean;
+  /**
+   * Which records to hold and check, by their top-level eventSource (a string). The others are
+   * only delimited (strings, escapes, brackets) and handed on {@link RawRecord.skipped}: their
+   * grammar is not checked, since no one parses them. Records without a string eventSource are
+   * always kept. @default every record is kept and checked
+   */
+  readonly keepEventSource?: (eventSource: string) => boolean;
+  /**
+   * Whether the records kept are checked against the JSON grammar here. Off, a kept record is
+   * handed on unchecked (but for a record nested too deep, still dropped): for a caller that
+   * parses every record it keeps, and asks {@link findRecordSyntaxError} why when one fails.
+   * @default true
+   */
+  readonly checkKeptRecords?: boolean;
 }
 
+// Module constants, not imports: an imported binding may be read through a getter in the hot loop.
+const MAX_NESTING = CHECKED_NESTING;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -51,16 +80,15 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const FIRST_PRINTABLE = 0x20;
 const UTF8_BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
-const MAX_TOKEN_LENGTH = 64;
-// A run of digits matters to the grammar by its first two only (a leading zero, at least one digit).
-const LONG_DIGIT_RUN = /([0-9]{2})[0-9]+/g;
-const SCALAR_TOKEN = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)$/;
-
 const RECORDS_KEY = 'Records';
 // A key with every character escaped (`\u0052...`) takes 6 bytes a character: a longer one is another.
 const ESCAPED_BYTES_PER_CHARACTER = 6;
 // Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
 const MAX_CAPTURED_BYTES = 2048;
+const EVENT_SOURCE_KEY = Buffer.from('eventSource');
+const EVENT_ID_KEY = Buffer.from('eventID');
+// The longest a key may be written and still be `eventSource` (every character a `\u` escape).
+const MAX_CAPTURED_KEY_BYTES = EVENT_SOURCE_KEY.length * 6;
 
 /** Which top-level string of a record is being captured. */
 enum Capture {
@@ -70,14 +98,33 @@ enum Capture {
   EventId,
 }
 
-const CAPTURED_FIELDS: ReadonlyMap<string, Capture> = new Map([
-  ['eventSource', Capture.EventSource],
-  ['eventID', Capture.EventId],
-]);
-// After a backslash: " \\ / b f n r t u
-const ESCAPABLE = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74, 0x75]);
-const UNICODE_ESCAPE = 0x75;
-const UNICODE_ESCAPE_DIGITS = 4;
+/** The bytes a record's structural scan stops at outside strings; every other byte is skipped. */
+enum Kind {
+  Other,
+  Quote,
+  Open,
+  Close,
+  Comma,
+  Colon,
+}
+
+/** Below the top level of a record: only strings and brackets matter there. */
+const NESTED_KIND_OF_BYTE = new Uint8Array(256);
+NESTED_KIND_OF_BYTE[QUOTE] = Kind.Quote;
+NESTED_KIND_OF_BYTE[OPEN_BRACE] = Kind.Open;
+NESTED_KIND_OF_BYTE[OPEN_BRACKET] = Kind.Open;
+NESTED_KIND_OF_BYTE[CLOSE_BRACE] = Kind.Close;
+NESTED_KIND_OF_BYTE[CLOSE_BRACKET] = Kind.Close;
+/** At depth 0 and 1 of a record: commas end it or start a key, colons end a key. */
+const TOP_KIND_OF_BYTE = NESTED_KIND_OF_BYTE.slice();
+TOP_KIND_OF_BYTE[COMMA] = Kind.Comma;
+TOP_KIND_OF_BYTE[COLON] = Kind.Colon;
+
+/** Bytes that end a run of plain string content: a quote, a backslash, a control character. */
+const ENDS_STRING_RUN = new Uint8Array(256);
+for (let byte = 0; byte < FIRST_PRINTABLE; byte++) ENDS_STRING_RUN[byte] = 1;
+ENDS_STRING_RUN[QUOTE] = 1;
+ENDS_STRING_RUN[BACKSLASH] = 1;
 
 /** Where the log is, outside any record. */
 enum State {
@@ -93,17 +140,6 @@ enum State {
   ArrayElement,
   ArrayValue,
   Done,
-}
-
-/** What the JSON grammar allows next at one nesting level of a value. */
-enum Expect {
-  Value,
-  ValueOrEnd,
-  Key,
-  KeyOrEnd,
-  Colon,
-  CommaOrEnd,
-  Nothing,
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -125,53 +161,59 @@ function isArrayKey(content: Buffer, key: Buffer): boolean {
   return content.includes(BACKSLASH) && decodeJsonString(content, true) === key.toString('utf8');
 }
 
-/** Whether a byte is JSON whitespace. */
-export function isWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+/** Whether `bytes[start..end)` are those of `word`. */
+function isWordAt(bytes: Buffer, start: number, end: number, word: Buffer): boolean {
+  if (end - start !== word.length) return false;
+  for (let n = 0; n < word.length; n++) if (bytes[start + n] !== word[n]) return false;
+  return true;
 }
 
-function isHexDigit(byte: number): boolean {
-  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46);
+function tooDeepDropped(index: number, tooDeep: LogFormatError): LogFormatError {
+  return new LogFormatError(`record ${index}: ${tooDeep.reason}`, tooDeep.offset);
 }
 
-function isTokenByte(byte: number): boolean {
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    (byte >= 0x41 && byte <= 0x5a) ||
-    byte === 0x2d ||
-    byte === 0x2b ||
-    byte === 0x2e
-  );
+/** A kept record's grammar, as the splitter checks it: not JSON, or nested too deep to check. */
+function findRecordDefects(
+  checker: JsonValueChecker,
+  index: number,
+  bytes: Buffer,
+  offset: number,
+): { syntaxError?: LogFormatError; dropped?: LogFormatError } {
+  const { grammarError, tooDeepError } = checker.checkWhole(bytes, offset);
+  if (grammarError === undefined && tooDeepError !== undefined)
+    return { dropped: tooDeepDropped(index, tooDeepError) };
+  if (grammarError)
+    return {
+      syntaxError: new LogFormatError(
+        `record ${index} is not valid JSON: ${grammarError.reason}`,
+        grammarError.offset,
+      ),
+    };
+  return {};
 }
-
-// JSON's own punctuation: naming one of these quotes no content.
-const STRUCTURAL_BYTES = new Set([...'{}[],:"'].map((character) => character.charCodeAt(0)));
 
 /**
- * What kind of byte stands where the grammar breaks, for a message. Only JSON punctuation is quoted;
- * any other byte is named by its kind, so that a message never carries a character of a record (a
- * log line must hold no part of an access key id or a request parameter).
+ * Why a record the splitter did not check ({@link RecordsArraySplitterOptions.checkKeptRecords}
+ * off) is not valid JSON, as the splitter would have said, with the byte offset; undefined when
+ * its grammar is sound. For the rare record a parser refused: the message, not the verdict.
  */
-function describeByte(byte: number): string {
-  if (STRUCTURAL_BYTES.has(byte)) return `'${String.fromCharCode(byte)}'`;
-  if ((byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)) return 'a letter';
-  if (byte >= 0x30 && byte <= 0x39) return 'a digit';
-  if (byte < FIRST_PRINTABLE || byte === 0x7f) return 'a control character';
-  if (byte > 0x7f) return 'a non-ASCII byte';
-  return 'a symbol';
+export function findRecordSyntaxError(record: RawRecord): LogFormatError | undefined {
+  return findRecordDefects(new JsonValueChecker(), record.index, record.bytes, record.offset).syntaxError;
 }
 
 /**
  * Splits a CloudTrail log file (`{"Records":[{...},{...}]}`) into the raw bytes of each element of
- * its `Records` array while the file streams in, chunk by chunk. It checks the whole JSON grammar
- * without building any value, so that memory stays bounded by the largest single record and
- * records of other services can be dropped before a full parse, yet invalid JSON anywhere is
- * caught with its byte offset.
+ * its `Records` array while the file streams in, chunk by chunk, so that memory stays bounded by
+ * the largest single record. Each element is delimited by one structural pass that tracks only
+ * strings, escapes and brackets and picks up its top-level eventSource and eventID on the way; the
+ * elements it keeps are then checked against the whole JSON grammar (see
+ * {@link RecordsArraySplitterOptions.keepEventSource}), and everything outside the Records array
+ * always is.
  *
- * A break in the structure (an unterminated string, a bracket that does not match, a truncated
- * file) stops the split: the records after it cannot be delimited. A grammar error inside a record
- * whose strings and brackets balance marks that record only ({@link RawRecord.syntaxError}).
+ * A break in the structure (an unterminated string, a control character in one, a bracket that
+ * does not match, a truncated file) stops the split with its byte offset: the records after it
+ * cannot be delimited. A grammar error inside a kept record whose strings and brackets balance
+ * marks that record only ({@link RawRecord.syntaxError}).
  */
 export class RecordsArraySplitter {
   /** The structural error that stopped the split, if any. */
@@ -182,17 +224,8 @@ export class RecordsArraySplitter {
   private chunkOffset = 0;
   /** Bytes of a UTF-8 byte-order mark read at the start of the file. */
   private byteOrderMarkBytes = 0;
-  private inString = false;
-  private escaped = false;
-  /** Hex digits still due of a `\u` escape that the previous chunk cut. */
-  private hexDigitsDue = 0;
-  private readonly nesting = new Uint8Array(MAX_NESTING);
-  private readonly expect = new Uint8Array(MAX_NESTING + 1);
-  private depth = 0;
-  /** The bare word being read, its digit runs cut to two digits: as valid as the word, and short. */
-  private token = '';
-  private tokenOffset = 0;
-  private grammarError: LogFormatError | undefined;
+  /** Checks top-level keys and the values outside Records as they stream, and kept records whole. */
+  private readonly checker = new JsonValueChecker();
   /** The top-level key being read, while it may still be `Records`. */
   private keyParts: Buffer[] = [];
   private keyBytes = 0;
@@ -202,6 +235,19 @@ export class RecordsArraySplitter {
   private elementOffset = 0;
   private elementIndex = 0;
   private readonly maxRecordBytes: number;
+  private readonly keepEventSource: ((eventSource: string) => boolean) | undefined;
+  private readonly checkKeptRecords: boolean;
+
+  // The structural scan of the current record.
+  private readonly nesting = new Uint8Array(MAX_NESTING);
+  private depth = 0;
+  private inString = false;
+  /** The previous chunk ended on a backslash in a string: the next byte is escaped. */
+  private escaped = false;
+  /** The record is an object: its top-level keys are read. */
+  private isObject = false;
+  /** At depth 1 of an object, the next string is a key (after '{' or ','), not a value. */
+  private expectKey = false;
   private tooDeepError: LogFormatError | undefined;
   private capture = Capture.None;
   /** Absolute offset of the first content byte of the string being captured. */
@@ -221,6 +267,8 @@ export class RecordsArraySplitter {
 
   constructor(options: RecordsArraySplitterOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.keepEventSource = options.keepEventSource;
+    this.checkKeptRecords = options.checkKeptRecords ?? true;
     this.arrayName = options.arrayKey ?? RECORDS_KEY;
     this.arrayKey = Buffer.from(this.arrayName);
     this.maxArrayKeyBytes = this.arrayName.length * ESCAPED_BYTES_PER_CHARACTER;
@@ -255,7 +303,7 @@ export class RecordsArraySplitter {
     if (this.state === State.RootStart) throw new LogFormatError('the file is empty', this.chunkOffset);
     if (this.state !== State.Done) {
       throw new LogFormatError(
-        this.inString
+        this.inString || this.checker.inString
           ? 'unexpected end of input inside a string'
           : 'unexpected end of input (truncated log?)',
         this.chunkOffset,
@@ -274,34 +322,37 @@ export class RecordsArraySplitter {
     let elementStart = this.state === State.ArrayValue || this.state === State.RootKeyString ? 0 : -1;
     let i = 0;
     while (i < length) {
-      const byte = chunk[i] as number;
-      if (this.state === State.ArrayValue || this.state === State.RootSkipValue) {
-        i = this.scanValue(chunk, i);
+      if (this.state === State.ArrayValue) {
+        i = this.scanRecord(chunk, i);
         if (i === length) break;
         const separator = chunk[i] as number;
-        this.endValue(i);
-        if (this.state === State.ArrayValue) {
-          if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in ${this.arrayName}`);
-          this.finishElement(chunk, elementStart, i, records);
-          elementStart = -1;
-          this.state = separator === COMMA ? State.ArrayElement : this.afterArray;
-        } else if (separator === CLOSE_BRACKET) {
-          throw this.error(i, `unexpected ']'`);
-        } else {
-          this.state = separator === COMMA ? State.RootKey : State.Done;
-        }
+        if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in ${this.arrayName}`);
+        this.finishElement(chunk, elementStart, i, records);
+        elementStart = -1;
+        this.state = separator === COMMA ? State.ArrayElement : this.afterArray;
+        i++;
+        continue;
+      }
+      if (this.state === State.RootSkipValue) {
+        i = this.checker.scan(chunk, i, this.chunkOffset);
+        if (i === length) break;
+        const separator = chunk[i] as number;
+        this.checker.finish(i);
+        if (separator === CLOSE_BRACKET) throw this.error(i, `unexpected ']'`);
+        this.state = separator === COMMA ? State.RootKey : State.Done;
         i++;
         continue;
       }
       if (this.state === State.RootKeyString) {
-        i = this.scanString(chunk, i);
-        if (!this.inString) {
+        i = this.checker.scanString(chunk, i, this.chunkOffset);
+        if (!this.checker.inString) {
           this.keepKeyPart(chunk.subarray(elementStart, i - 1));
           elementStart = -1;
           this.state = State.RootColon;
         }
         continue;
       }
+      const byte = chunk[i] as number;
       if (this.state === State.RootStart && this.isInByteOrderMark(i, byte)) {
         i++;
         continue;
@@ -329,7 +380,7 @@ export class RecordsArraySplitter {
             break;
           }
           if (byte !== QUOTE) throw this.error(i, `expected a key, found ${describeByte(byte)}`);
-          this.inString = true;
+          this.checker.start(true);
           this.keyParts = [];
           this.keyBytes = 0;
           elementStart = i + 1;
@@ -344,7 +395,7 @@ export class RecordsArraySplitter {
             this.keyBytes > this.maxArrayKeyBytes ||
             !isArrayKey(Buffer.concat(this.keyParts), this.arrayKey)
           ) {
-            this.startValue();
+            this.checker.start(true);
             this.state = State.RootSkipValue;
             continue;
           }
@@ -372,7 +423,7 @@ export class RecordsArraySplitter {
           this.elementOffset = this.chunkOffset + i;
           this.elementParts = [];
           this.elementLength = 0;
-          this.startValue();
+          this.startRecord();
           this.state = State.ArrayValue;
           continue;
         case State.Done:
@@ -382,7 +433,6 @@ export class RecordsArraySplitter {
       }
       i++;
     }
-    if (this.inString && this.capture !== Capture.None) this.keepCapturePart(chunk);
     if (elementStart >= 0 && this.state === State.ArrayValue) {
       this.keepElementPart(chunk.subarray(elementStart));
     } else if (elementStart >= 0 && this.state === State.RootKeyString) {
@@ -402,11 +452,12 @@ export class RecordsArraySplitter {
     return true;
   }
 
-  private startValue(): void {
+  private startRecord(): void {
     this.depth = 0;
-    this.expect[0] = Expect.Value;
-    this.token = '';
-    this.grammarError = undefined;
+    this.inString = false;
+    this.escaped = false;
+    this.isObject = false;
+    this.expectKey = false;
     this.tooDeepError = undefined;
     this.capture = Capture.None;
     this.pendingField = Capture.None;
@@ -415,267 +466,149 @@ export class RecordsArraySplitter {
   }
 
   /**
-   * Scans the bytes of a value from `start`, checking brackets always and the grammar until it
-   * first fails. Returns the index of a separator (',' ']' '}') met at depth 0, not consumed, or
-   * the chunk's length. The hot loop of the reader: locals, no calls on the common paths.
+   * The structural scan of a record from `start`: strings (their escapes skipped, a control
+   * character in one refused), brackets (their kinds matched), and at depth 1 of an object which
+   * string is a key and which a value. Every other byte is passed over unread. Returns the index
+   * of a separator (',' ']' '}') met at depth 0, not consumed, or the chunk's length. The hot loop
+   * of the reader: locals, table look-ups, no calls on the common path but the string scan.
    */
-  private scanValue(chunk: Buffer, start: number): number {
+  private scanRecord(chunk: Buffer, start: number): number {
     const length = chunk.length;
     const nesting = this.nesting;
-    const expect = this.expect;
     let depth = this.depth;
     let i = start;
-    try {
-      if (this.inString) i = this.finishEscape(chunk, i);
-      if (this.token.length > 0) {
-        const end = this.tokenEnd(chunk, i);
-        this.appendToken(chunk, i, end);
-        if (end === length) return length;
-        this.finishToken(depth);
-        i = end;
+    if (this.inString && i < length) i = this.scanRecordString(chunk, i);
+    let kinds = depth <= 1 ? TOP_KIND_OF_BYTE : NESTED_KIND_OF_BYTE;
+    while (i < length) {
+      let byte = chunk[i] as number;
+      let kind = kinds[byte] as Kind;
+      while (kind === Kind.Other) {
+        if (++i === length) {
+          this.depth = depth;
+          return length;
+        }
+        byte = chunk[i] as number;
+        kind = kinds[byte] as Kind;
       }
-      while (i < length) {
-        let byte = chunk[i] as number;
-        if (this.inString) {
-          while (byte !== QUOTE && byte !== BACKSLASH && byte >= FIRST_PRINTABLE) {
-            if (++i === length) return length;
-            byte = chunk[i] as number;
-          }
-          if (byte === QUOTE) {
-            this.inString = false;
-            if (this.capture !== Capture.None) this.finishCapture(chunk, i);
-            i++;
-          } else if (byte === BACKSLASH) {
-            if (this.capture !== Capture.None) this.captureEscaped = true;
-            if (i + 1 === length) {
-              this.escaped = true;
-              return length;
-            }
-            i = this.scanEscape(chunk, i + 1);
-          } else {
-            throw this.error(i, 'unescaped control character in a string (a missing quote?)');
-          }
+      if (kind === Kind.Quote) {
+        const topLevel = depth === 1 && this.isObject;
+        if (topLevel && !this.expectKey && this.pendingField !== Capture.None) {
+          i = this.scanTopLevelString(chunk, i);
           continue;
         }
-        if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) {
+        // Inline, the common case: a string whose bytes are passed over, or a top-level key.
+        let at = i + 1;
+        while (at < length && ENDS_STRING_RUN[chunk[at] as number] === 0) at++;
+        if (at < length && chunk[at] === QUOTE) {
+          if (topLevel && this.expectKey) {
+            if (isWordAt(chunk, i + 1, at, EVENT_SOURCE_KEY)) this.pendingField = Capture.EventSource;
+            else if (isWordAt(chunk, i + 1, at, EVENT_ID_KEY)) this.pendingField = Capture.EventId;
+          }
+          i = at + 1;
+          continue;
+        }
+        // An escape, a control character or the chunk's end: the careful way, from the quote.
+        i = topLevel && this.expectKey ? this.scanTopLevelString(chunk, i) : this.scanRecordString(chunk, at);
+        continue;
+      }
+      switch (kind) {
+        case Kind.Open:
+          if (depth === 1) this.clearPendingField();
+          if (depth >= MAX_NESTING) {
+            // Past the limit only the depth is counted: bracket kinds go unchecked.
+            this.tooDeepError ??= this.error(i, `nesting deeper than ${MAX_NESTING} levels`);
+          } else {
+            nesting[depth] = byte;
+          }
+          depth++;
+          if (depth === 1) {
+            this.isObject = byte === OPEN_BRACE;
+            this.expectKey = true;
+          } else if (depth === 2) {
+            kinds = NESTED_KIND_OF_BYTE;
+          }
           i++;
           continue;
-        }
-        if (depth === 0 && (byte === COMMA || byte === CLOSE_BRACKET || byte === CLOSE_BRACE)) return i;
-        const checking = this.grammarError === undefined && depth <= MAX_NESTING;
-        const expected = expect[depth] as Expect;
-        const acceptsValue = expected === Expect.Value || expected === Expect.ValueOrEnd;
-        switch (byte) {
-          case QUOTE:
-            if (checking) {
-              if (acceptsValue) {
-                expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
-                if (depth === 1 && this.pendingField !== Capture.None)
-                  this.startCapture(this.pendingField, i);
-              } else if (expected === Expect.Key || expected === Expect.KeyOrEnd) {
-                expect[depth] = Expect.Colon;
-                if (depth === 1) this.startCapture(Capture.Key, i);
-              } else this.failGrammar(i, `unexpected string (a missing ',' or ':'?)`);
-            }
-            this.pendingField = Capture.None;
-            this.inString = true;
-            i++;
-            continue;
-          case OPEN_BRACE:
-          case OPEN_BRACKET:
-            if (checking) {
-              if (acceptsValue) expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
-              else this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ','?)`);
-            }
-            this.pendingField = Capture.None;
-            // Past the limit only the depth is counted: the grammar and bracket kinds go unchecked.
-            if (depth >= MAX_NESTING && this.tooDeepError === undefined) this.markTooDeep(i);
-            nesting[depth++] = byte;
-            expect[depth] = byte === OPEN_BRACE ? Expect.KeyOrEnd : Expect.ValueOrEnd;
-            i++;
-            continue;
-          case CLOSE_BRACE:
-          case CLOSE_BRACKET: {
-            if (depth > MAX_NESTING) {
-              depth--;
-              i++;
-              continue;
-            }
-            const isBrace = byte === CLOSE_BRACE;
-            if ((nesting[depth - 1] === OPEN_BRACE) !== isBrace)
-              throw this.error(i, `mismatched ${describeByte(byte)}`);
-            if (
-              checking &&
-              expected !== Expect.CommaOrEnd &&
-              expected !== (isBrace ? Expect.KeyOrEnd : Expect.ValueOrEnd)
-            ) {
-              this.failGrammar(i, `unexpected ${describeByte(byte)} (a trailing ',' or a missing value?)`);
-            }
-            depth--;
-            i++;
-            continue;
+        case Kind.Close:
+          if (depth === 0) {
+            this.depth = depth;
+            return i;
           }
-          case COLON:
-            if (checking) {
-              if (expected === Expect.Colon) expect[depth] = Expect.Value;
-              else this.failGrammar(i, `unexpected ':'`);
-            }
-            i++;
-            continue;
-          case COMMA:
-            if (checking) {
-              if (expected === Expect.CommaOrEnd)
-                expect[depth] = nesting[depth - 1] === OPEN_BRACE ? Expect.Key : Expect.Value;
-              else this.failGrammar(i, `unexpected ','`);
-            }
-            i++;
-            continue;
-          default: {
-            if (!isTokenByte(byte)) {
-              if (checking) this.failGrammar(i, `unexpected ${describeByte(byte)}`);
-              i++;
-              continue;
-            }
-            this.pendingField = Capture.None;
-            const end = this.tokenEnd(chunk, i);
-            if (checking && !acceptsValue)
-              this.failGrammar(i, `unexpected ${describeByte(byte)} (a missing ',' or quote?)`);
-            this.token = '';
-            this.appendToken(chunk, i, end);
-            this.tokenOffset = this.chunkOffset + i;
-            if (end === length) return length;
-            this.finishToken(depth);
-            i = end;
+          if (depth <= MAX_NESTING && (nesting[depth - 1] === OPEN_BRACE) !== (byte === CLOSE_BRACE))
+            throw this.error(i, `mismatched ${describeByte(byte)}`);
+          if (depth === 1) this.clearPendingField();
+          depth--;
+          if (depth === 1) kinds = TOP_KIND_OF_BYTE;
+          i++;
+          continue;
+        case Kind.Comma:
+          if (depth === 0) {
+            this.depth = depth;
+            return i;
           }
-        }
+          if (depth === 1) {
+            this.clearPendingField();
+            this.expectKey = true;
+          }
+          i++;
+          continue;
+        default:
+          if (depth === 1) this.expectKey = false;
+          i++;
       }
-      return i;
-    } finally {
-      this.depth = depth;
     }
+    this.depth = depth;
+    return i;
   }
 
-  private tokenEnd(chunk: Buffer, start: number): number {
-    let end = start;
-    while (end < chunk.length && isTokenByte(chunk[end] as number)) end++;
-    return end;
-  }
-
-  /**
-   * Adds bytes of a bare word. A number may be of any length; its digit runs are cut, so that a
-   * word of any size (a gzip bomb of digits) takes a few bytes and is judged as written.
-   */
-  private appendToken(chunk: Buffer, start: number, end: number): void {
-    const text = chunk.toString('latin1', start, end);
-    if (this.token.length === 0 && text.length <= MAX_TOKEN_LENGTH) {
-      this.token = text;
-      return;
+  /** A string at depth 1 of an object starts at the quote at `quoteIndex`: a key, or a value to capture. */
+  private scanTopLevelString(chunk: Buffer, quoteIndex: number): number {
+    if (this.expectKey) this.startCapture(Capture.Key, quoteIndex);
+    else if (this.pendingField !== Capture.None) {
+      this.startCapture(this.pendingField, quoteIndex);
+      this.pendingField = Capture.None;
     }
-    this.token += text;
-    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.replace(LONG_DIGIT_RUN, '$1');
-    // Still long once its digits are cut, it is neither a number nor a literal, and a prefix is as invalid.
-    if (this.token.length > MAX_TOKEN_LENGTH) this.token = this.token.slice(0, MAX_TOKEN_LENGTH + 1);
+    return this.scanRecordString(chunk, quoteIndex + 1);
   }
 
-  /** A bare word (number, true, false, null) is complete; `depth` is where it stands. */
-  private finishToken(depth: number): void {
-    const token = this.token;
-    this.token = '';
-    if (this.grammarError) return;
-    if (token.length > MAX_TOKEN_LENGTH || !SCALAR_TOKEN.test(token)) {
-      this.failGrammar(
-        this.tokenOffset - this.chunkOffset,
-        'a bare word that is not a JSON value (true, false, null or a number)',
-      );
-      return;
-    }
-    this.expect[depth] = depth === 0 ? Expect.Nothing : Expect.CommaOrEnd;
-  }
-
-  /** Records the first grammar error of the current value; outside Records it fails the file. */
-  private failGrammar(indexInChunk: number, message: string): void {
-    this.grammarError = this.error(indexInChunk, message);
-    if (this.state === State.RootSkipValue) throw this.grammarError;
-  }
-
-  /** The value at depth 0 ends at `i`: it must be complete. */
-  private endValue(i: number): void {
-    if (this.grammarError === undefined && this.expect[0] !== Expect.Nothing)
-      this.failGrammar(i, 'expected a value');
-  }
-
-  private scanString(chunk: Buffer, start: number): number {
-    let i = this.finishEscape(chunk, start);
+  /** Inside a string of a record from `start`; returns the index after its closing quote, or the chunk's length. */
+  private scanRecordString(chunk: Buffer, start: number): number {
     const length = chunk.length;
-    while (i < length) {
+    let i = start;
+    if (this.escaped) {
+      this.escaped = false;
+      i++;
+    }
+    for (;;) {
+      while (i < length && ENDS_STRING_RUN[chunk[i] as number] === 0) i++;
+      if (i >= length) {
+        this.inString = true;
+        if (this.capture !== Capture.None) this.keepCapturePart(chunk);
+        return length;
+      }
       const byte = chunk[i] as number;
       if (byte === QUOTE) {
         this.inString = false;
+        if (this.capture !== Capture.None) this.finishCapture(chunk, i);
         return i + 1;
       }
-      if (byte === BACKSLASH) {
-        if (i + 1 >= length) {
-          this.escaped = true;
-          return length;
-        }
-        i = this.scanEscape(chunk, i + 1);
-        continue;
+      if (byte !== BACKSLASH) throw this.error(i, CONTROL_CHARACTER_IN_STRING);
+      if (this.capture !== Capture.None) this.captureEscaped = true;
+      if (i + 1 === length) {
+        this.inString = true;
+        this.escaped = true;
+        if (this.capture !== Capture.None) this.keepCapturePart(chunk);
+        return length;
       }
-      if (byte < FIRST_PRINTABLE)
-        throw this.error(i, 'unescaped control character in a string (a missing quote?)');
-      i++;
+      i += 2;
     }
-    return i;
   }
 
-  /** At a chunk's start inside a string: the escape the previous chunk cut, if any, is checked. */
-  private finishEscape(chunk: Buffer, start: number): number {
-    if (this.escaped) {
-      this.escaped = false;
-      return this.scanEscape(chunk, start);
-    }
-    if (this.hexDigitsDue > 0) return this.scanHexDigits(chunk, start, this.hexDigitsDue);
-    return start;
-  }
-
-  /**
-   * Checks the escape whose letter is at `i` (after a backslash), and the four hex digits of a
-   * `\u` escape; returns the index after it. The string's extent is known either way.
-   */
-  private scanEscape(chunk: Buffer, i: number): number {
-    const byte = chunk[i] as number;
-    if (byte === UNICODE_ESCAPE) return this.scanHexDigits(chunk, i + 1, UNICODE_ESCAPE_DIGITS);
-    if (!ESCAPABLE.has(byte))
-      this.failEscape(i, `invalid escape in a string ('\\' followed by ${describeByte(byte)})`);
-    return i + 1;
-  }
-
-  /** Checks `count` hex digits from `start`, as far as the chunk goes; a byte that is not one is left. */
-  private scanHexDigits(chunk: Buffer, start: number, count: number): number {
-    let i = start;
-    let due = count;
-    while (due > 0 && i < chunk.length) {
-      if (!isHexDigit(chunk[i] as number)) {
-        this.failEscape(
-          i,
-          `invalid escape '\\u' in a string (four hex digits expected, found ${describeByte(chunk[i] as number)})`,
-        );
-        due = 0;
-        break;
-      }
-      i++;
-      due--;
-    }
-    this.hexDigitsDue = due;
-    return i;
-  }
-
-  /** A bad escape marks the record; outside the Records array it fails the file. */
-  private failEscape(indexInChunk: number, message: string): void {
-    if (this.grammarError) return;
-    const error = this.error(indexInChunk, message);
-    if (this.state !== State.ArrayValue) throw error;
-    this.grammarError = error;
+  /** A top-level value that is not a string follows the key: that field is not a string. */
+  private clearPendingField(): void {
+    if (this.pendingField === Capture.EventSource) this.eventSource = undefined;
+    else if (this.pendingField === Capture.EventId) this.eventId = undefined;
+    this.pendingField = Capture.None;
   }
 
   /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */
@@ -693,44 +626,41 @@ export class RecordsArraySplitter {
   }
 
   private finishElement(chunk: Buffer, start: number, end: number, records: RawRecord[]): void {
-    const tail = chunk.subarray(Math.max(start, 0), end);
+    const tailStart = Math.max(start, 0);
     const parts = this.elementParts;
-    this.elementParts = [];
-    const length = this.elementLength + tail.length;
+    if (parts.length > 0) this.elementParts = [];
+    const length = this.elementLength + end - tailStart;
     this.elementLength = 0;
-    const tooLarge = length > this.maxRecordBytes;
-    const bytes = tooLarge ? EMPTY : parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
     const index = this.elementIndex++;
-    const record: { -readonly [K in keyof RawRecord]: RawRecord[K] } = {
-      index,
-      offset: this.elementOffset,
-      bytes,
-    };
-    if (tooLarge) {
+    const offset = this.elementOffset;
+    const eventSource = this.eventSource;
+    const record: { -readonly [K in keyof RawRecord]: RawRecord[K] } = { index, offset, bytes: EMPTY };
+    if (eventSource !== undefined) record.eventSource = eventSource;
+    if (this.eventId !== undefined) record.eventId = this.eventId;
+    if (length > this.maxRecordBytes) {
       record.dropped = new LogFormatError(
         `record ${index} is larger than ${this.maxRecordBytes} bytes (${length} bytes)`,
-        this.elementOffset,
+        offset,
       );
-    } else if (this.grammarError === undefined && this.tooDeepError !== undefined) {
-      record.dropped = new LogFormatError(
-        `record ${index}: ${this.tooDeepError.reason}`,
-        this.tooDeepError.offset,
-      );
-    } else if (this.grammarError) {
-      record.syntaxError = new LogFormatError(
-        `record ${index} is not valid JSON: ${this.grammarError.reason}`,
-        this.grammarError.offset,
-      );
+    } else if (
+      this.keepEventSource !== undefined &&
+      eventSource !== undefined &&
+      !this.keepEventSource(eventSource)
+    ) {
+      if (this.tooDeepError) record.dropped = tooDeepDropped(index, this.tooDeepError);
+      else record.skipped = true;
+    } else {
+      const tail = chunk.subarray(tailStart, end);
+      const bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
+      record.bytes = bytes;
+      // Unchecked, a record nested too deep is still told from one that is not JSON, as checked.
+      if (this.checkKeptRecords || this.tooDeepError) {
+        const { syntaxError, dropped } = findRecordDefects(this.checker, index, bytes, offset);
+        if (dropped) record.dropped = dropped;
+        else if (syntaxError) record.syntaxError = syntaxError;
+      }
     }
-    if (this.eventSource !== undefined) record.eventSource = this.eventSource;
-    if (this.eventId !== undefined) record.eventId = this.eventId;
-    this.grammarError = undefined;
     records.push(record);
-  }
-
-  /** Nesting past {@link MAX_NESTING}: the rest of the value is only delimited, not checked. */
-  private markTooDeep(indexInChunk: number): void {
-    this.tooDeepError = this.error(indexInChunk, `nesting deeper than ${MAX_NESTING} levels`);
   }
 
   /** A top-level string of a record starts at the quote at `quoteIndex`. */
@@ -738,8 +668,8 @@ export class RecordsArraySplitter {
     this.capture = capture;
     this.captureStart = this.chunkOffset + quoteIndex + 1;
     this.captureEscaped = false;
-    this.captureParts = [];
     this.captureLength = 0;
+    if (this.captureParts.length > 0) this.captureParts = [];
   }
 
   /** The chunk ends inside a captured string: keep its part, up to the capture limit. */
@@ -758,18 +688,41 @@ export class RecordsArraySplitter {
   private finishCapture(chunk: Buffer, end: number): void {
     const capture = this.capture;
     this.capture = Capture.None;
-    const part = chunk.subarray(Math.max(0, this.captureStart - this.chunkOffset), end);
-    const parts = this.captureParts;
+    const start = Math.max(0, this.captureStart - this.chunkOffset);
+    const whole = this.captureParts.length === 0;
+    if (capture === Capture.Key && whole && !this.captureEscaped) {
+      // The common case, without a copy or a string: the key's bytes in place.
+      if (isWordAt(chunk, start, end, EVENT_SOURCE_KEY)) this.pendingField = Capture.EventSource;
+      else if (isWordAt(chunk, start, end, EVENT_ID_KEY)) this.pendingField = Capture.EventId;
+      return;
+    }
+    const totalLength = this.captureLength + end - start;
+    const limit = capture === Capture.Key ? MAX_CAPTURED_KEY_BYTES : MAX_CAPTURED_BYTES;
+    if (totalLength > limit) {
+      this.captureParts = [];
+      if (capture !== Capture.Key) this.clearCapturedField(capture);
+      return;
+    }
+    const part = chunk.subarray(start, end);
+    const content = whole ? part : Buffer.concat([...this.captureParts, part]);
     this.captureParts = [];
-    if (this.captureLength + part.length > MAX_CAPTURED_BYTES) return;
-    const text = decodeJsonString(
-      parts.length === 0 ? part : Buffer.concat([...parts, part]),
-      this.captureEscaped,
-    );
-    if (text === undefined) return;
-    if (capture === Capture.Key) this.pendingField = CAPTURED_FIELDS.get(text) ?? Capture.None;
-    else if (capture === Capture.EventSource) this.eventSource = text;
-    else this.eventId = text;
+    const text = decodeJsonString(content, this.captureEscaped);
+    if (capture === Capture.Key) {
+      this.pendingField =
+        text === 'eventSource' ? Capture.EventSource : text === 'eventID' ? Capture.EventId : Capture.None;
+    } else if (text === undefined) {
+      this.clearCapturedField(capture);
+    } else if (capture === Capture.EventSource) {
+      this.eventSource = text;
+    } else {
+      this.eventId = text;
+    }
+  }
+
+  /** A captured value that cannot be decoded (too long, a bad escape) names no field. */
+  private clearCapturedField(capture: Capture): void {
+    if (capture === Capture.EventSource) this.eventSource = undefined;
+    else this.eventId = undefined;
   }
 
   private error(indexInChunk: number, message: string): LogFormatError {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LogFileError, LogFormatError } from '../../lambda/core/errors';
 import { ingestLogFile } from '../../lambda/core/ingest-log-file';
-import { readLogRecords } from '../../lambda/core/log-file-reader';
+import { readLogRecordBatches, readLogRecords } from '../../lambda/core/log-file-reader';
 import type { RawRecord } from '../../lambda/core/records-array-splitter';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import {
@@ -18,6 +18,7 @@ import {
   writeLogDocument,
 } from '../support/json-text';
 import { propertyParameters } from '../support/property-runs';
+import { mustIngestionFail } from '../support/unchecked-records';
 
 const LOG_FILE = 's3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2024/06/02/f.json.gz';
 
@@ -208,11 +209,13 @@ describe('readLogRecords, for any document and any chunking', () => {
 });
 
 describe('ingestLogFile, for any document with one byte wrong', () => {
-  it('resolves or fails with a LogFileError naming the file, and always fails when the document is not JSON', async () => {
+  it('resolves or fails with a LogFileError naming the file, and always fails when the document is not JSON but for records of other services', async () => {
     await fc.assert(
       fc.asyncProperty(logDocument, mutation, delivery, async ({ text }, change, how) => {
         const { bytes } = mutate(Buffer.from(text), change);
         const isLog = parseAsLog(bytes) !== undefined;
+        // Only a record of another service is not checked: its grammar may be wrong, unseen.
+        const mustFail = !isLog && (await mustIngestionFail(bytes, DEFAULT_SERVICE_CATALOGUE));
         const body = how.gzipped ? gzipSync(bytes) : bytes;
 
         const outcome = await ingestLogFile(
@@ -228,7 +231,33 @@ describe('ingestLogFile, for any document with one byte wrong', () => {
           expect(outcome).toBeInstanceOf(LogFileError);
           expect((outcome as Error).message.startsWith(`${LOG_FILE}: `)).toBe(true);
         }
-        if (!isLog) expect(outcome).toBeInstanceOf(LogFileError);
+        if (mustFail) expect(outcome).toBeInstanceOf(LogFileError);
+      }),
+      propertyParameters(300),
+    );
+  });
+});
+
+describe('readLogRecordBatches keeping some eventSources, for any document and any chunking', () => {
+  it('finds the records, eventSources and eventIDs the checking reader finds, and skips exactly the others', async () => {
+    const keep = (eventSource: string) => eventSource !== 's3.amazonaws.com';
+    await fc.assert(
+      fc.asyncProperty(logDocument, delivery, async ({ text }, how) => {
+        const document = Buffer.from(text);
+        const checked = await read(document, how);
+        const body = how.gzipped ? gzipSync(document) : document;
+        const records: RawRecord[] = [];
+        for await (const batch of readLogRecordBatches(inChunks(body, how.sizes), { keepEventSource: keep }))
+          records.push(...batch);
+
+        expect(records.map(({ index, eventSource, eventId }) => ({ index, eventSource, eventId }))).toEqual(
+          checked.records.map(({ index, eventSource, eventId }) => ({ index, eventSource, eventId })),
+        );
+        records.forEach((record, index) => {
+          const isSkipped = record.eventSource !== undefined && !keep(record.eventSource);
+          expect(record.skipped).toBe(isSkipped ? true : undefined);
+          if (!isSkipped) expect(record.bytes).toEqual(checked.records[index]?.bytes);
+        });
       }),
       propertyParameters(300),
     );

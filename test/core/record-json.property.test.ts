@@ -119,3 +119,20 @@ describe('parseRecordJson, for any JSON text', () => {
     );
   });
 });
+
+describe('parseRecordJson, wherever a long number stands', () => {
+  it.each([
+    ['at the start', '12345678901234567', '12345678901234567'],
+    ['after a colon and whitespace', '{"n": \n 12345678901234567}', '12345678901234567'],
+    ['in an array after a comma', '[1, -0.12345678901234567]', '-0.12345678901234567'],
+    ['with a three-digit exponent', '{"a":{"b":[1.5E+300]}}', '1.5E+300'],
+  ])('keeps it exact %s', (_where, text, number) => {
+    expect(JSON.stringify(parseRecordJson(text))).toContain(number);
+  });
+
+  it('reads hex ids and digit runs inside strings as the strings they are', () => {
+    const text = '{"eventID":"e849b567-5232-44be-9a0c-40988f","role":"role580074395690222150","n":15}';
+
+    expect(parseRecordJson(text)).toEqual(JSON.parse(text));
+  });
+});

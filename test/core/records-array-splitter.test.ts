@@ -260,3 +260,63 @@ describe('RecordsArraySplitter', () => {
     });
   });
 });
+
+describe('RecordsArraySplitter told which eventSources to keep', () => {
+  const keepBedrock = (eventSource: string) => eventSource === 'bedrock.amazonaws.com';
+
+  function splitKeeping(text: string, chunkSize: number): RawRecord[] {
+    const splitter = new RecordsArraySplitter({ keepEventSource: keepBedrock });
+    const bytes = Buffer.from(text);
+    const records: RawRecord[] = [];
+    for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+      records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
+      if (splitter.failure) throw splitter.failure;
+    }
+    splitter.end();
+    return records;
+  }
+
+  it.each([1, 3, 7, 4096])(
+    'skips the others unheld and unchecked, and keeps and checks the rest (%i-byte chunks)',
+    (chunkSize) => {
+      const text =
+        '{"Records":[{"eventSource":"s3.amazonaws.com","eventID":"s3-1", ...},' +
+        '{"event\\u0053ource":"bedrock.amazonaws.com","eventID":"b-1","x":[1,{"y":"}"}]},' +
+        '{"eventSource":"bedrock.amazonaws.com","eventID":"b-2" "eventName":"x"},' +
+        '{"eventSource":5,"eventID":"n-1"},' +
+        '{"eventSource":"s3.amazonaws.com","eventSource":"bedrock.amazonaws.com","eventID":"b-3"}]}';
+
+      const records = splitKeeping(text, chunkSize);
+
+      expect(
+        records.map((record) => [record.eventId, record.skipped, record.syntaxError === undefined]),
+      ).toEqual([
+        ['s3-1', true, true],
+        ['b-1', undefined, true],
+        ['b-2', undefined, false],
+        ['n-1', undefined, true],
+        ['b-3', undefined, true],
+      ]);
+      expect(records[0]?.bytes.length).toBe(0);
+      expect(records[0]?.eventSource).toBe('s3.amazonaws.com');
+      expect(records[3]?.eventSource).toBeUndefined();
+      expect(JSON.parse(records[1]?.bytes.toString() ?? '')).toMatchObject({ eventID: 'b-1' });
+    },
+  );
+
+  it('still fails on a break in the structure of a skipped record, with its byte offset', () => {
+    const text = '{"Records":[{"eventSource":"s3.amazonaws.com","a":[1}]}';
+
+    expect(() => splitKeeping(text, 5)).toThrow(/mismatched '}' at byte offset 52/);
+  });
+
+  it('drops a skipped record nested too deep, as it drops a kept one', () => {
+    const deep = `${'['.repeat(600)}${']'.repeat(600)}`;
+    const text = `{"Records":[{"eventSource":"s3.amazonaws.com","a":${deep}},{"eventID":"next"}]}`;
+
+    const records = splitKeeping(text, 64);
+
+    expect(records[0]?.dropped?.message).toContain('nesting deeper than 512 levels');
+    expect(records[1]?.eventId).toBe('next');
+  });
+});
