@@ -33,9 +33,18 @@ export const CSV_COLUMNS: readonly (keyof MlEventSummary)[] = [
   'resourceArn',
 ];
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces. */
+// A spreadsheet runs a cell that starts with one of these as a formula, and every text field of an
+// event can be chosen by the caller (a user agent, a session name, an error message): such a value
+// gets a leading apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection).
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, a line break or edge spaces; a
+ * text that a spreadsheet would run as a formula starts with `'`. Numbers and booleans are as they are.
+ */
 export function csvField(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
+  const raw = value === undefined || value === null ? '' : String(value);
+  const text = typeof value === 'string' && FORMULA_START.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -100,6 +100,12 @@ describe('csv and JSON output', () => {
     );
   });
 
+  it('keeps a text a spreadsheet would run as a formula from being one, and numbers as they are', () => {
+    expect(csvLine(['=HYPERLINK("http://x")', '+1', '-cmd', '@SUM(A1)', 'ok', -1])).toBe(
+      `"'=HYPERLINK(""http://x"")",'+1,'-cmd,'@SUM(A1),ok,-1`,
+    );
+  });
+
   it('indents JSON and keeps numbers past 2^53 exact', () => {
     expect(toIndentedJsonText({ a: [1, new ExactNumber('9007199254740993')], b: {}, c: [] })).toBe(
       '{\n  "a": [\n    1,\n    9007199254740993\n  ],\n  "b": {},\n  "c": []\n}',
