@@ -1,11 +1,11 @@
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryEvents } from '../client/event-queries';
 import {
   DETECTIONS_ENV,
   DetectionSettingsError,
   resolveDetectionSettings,
   validateDetectionSettings,
 } from '../contract/detection-settings';
-import { unmarshallItem } from '../contract/item-marshaller';
 import type { MlEventItem } from '../contract/ml-event-item';
 import { detectAlerts, type RuleSettingsById } from '../lambda/core/detections/detection-engine';
 import { MemoryDetectionState } from '../lambda/core/detections/memory-detection-state';
@@ -28,37 +28,19 @@ export function detectionSettingsFrom(env: NodeJS.ProcessEnv): RuleSettingsById 
 }
 
 /**
- * Every item of the table from `since` on, in eventTime order (ties by eventID). A paginated Scan:
- * the table has no index over all services by time, so this reads the whole table, which is right
- * for the embedded store and costs a full read on a table in AWS.
+ * Every event of the catalogue's services from `since` on, oldest first (ties by eventID): the
+ * query module's time range over all services (byService, each service's shards), full items.
  */
 export async function itemsInTimeOrder(
   client: DynamoDBClient,
   tableName: string,
+  services: readonly string[],
   since?: string,
 ): Promise<MlEventItem[]> {
   const items: MlEventItem[] = [];
-  let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ExclusiveStartKey: exclusiveStartKey,
-        ...(since === undefined
-          ? {}
-          : {
-              FilterExpression: '#time >= :since',
-              ExpressionAttributeNames: { '#time': 'eventTime' },
-              ExpressionAttributeValues: { ':since': { S: since } },
-            }),
-      }),
-    );
-    for (const item of page.Items ?? []) items.push(unmarshallItem(item));
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey !== undefined);
-  return items.sort((a, b) =>
-    a.eventTime === b.eventTime ? (a.eventID < b.eventID ? -1 : 1) : a.eventTime < b.eventTime ? -1 : 1,
-  );
+  const query = since === undefined ? { services } : { services, since };
+  for await (const item of queryEvents({ client, tableName }, query, { full: true })) items.push(item);
+  return items.reverse();
 }
 
 /** The alerts the rules raise over `items`, replayed in order with state held in memory. */

@@ -8,6 +8,7 @@ import {
   replayDetections,
 } from '../detections-replay';
 import { openEventStore } from '../event-store';
+import { catalogueServices } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
 
 /** Options of `mltrail detect`. */
@@ -32,7 +33,7 @@ export async function runDetect(options: DetectCommandOptions, context: CliConte
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
     const alerts = await replayDetections(
-      await itemsInTimeOrder(store.readClient, store.tableName, since),
+      await itemsInTimeOrder(store.readClient, store.tableName, catalogueServices(context.env), since),
       settings,
     );
     if (options.json) {

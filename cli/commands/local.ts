@@ -25,6 +25,7 @@ import {
 } from '../local/local-store';
 import { type LocalS3Server, startLocalS3 } from '../local/s3rver-server';
 import { walkFiles } from '../log-file-walker';
+import { catalogueServices } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
 import { formatEventTable } from '../table-output';
 import { UsageError } from '../usage-error';
@@ -180,7 +181,7 @@ export async function runLocal(options: LocalCommandOptions, context: CliContext
     const summary = summarize(run.reports);
     const items = await landedEvents(run.store, Object.keys(summary.eventsByService));
     const alerts = await replayDetections(
-      await itemsInTimeOrder(run.store.readClient, run.store.tableName),
+      await itemsInTimeOrder(run.store.readClient, run.store.tableName, catalogueServices(context.env)),
       detectionSettingsFrom(context.env),
     );
     writeLines(context.stdout, [

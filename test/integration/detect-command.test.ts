@@ -7,7 +7,11 @@ import {
   replayDetections,
 } from '../../cli/detections-replay';
 import { marshallItem } from '../../contract/item-marshaller';
+import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
+
+const SERVICES = [...new Set(DEFAULT_SERVICE_CATALOGUE.values())];
+
 import { itemOfRecord, readDetectionRecord } from '../support/ml-event-items';
 
 describe('mltrail detect over a table of DynamoDB Local', () => {
@@ -32,7 +36,7 @@ describe('mltrail detect over a table of DynamoDB Local', () => {
 
   it('replays the items in eventTime order: the earlier of two URLs is the first-seen one', async () => {
     const alerts = await replayDetections(
-      await itemsInTimeOrder(readClient, tableName),
+      await itemsInTimeOrder(readClient, tableName, SERVICES),
       detectionSettingsFrom({}),
     );
     expect(alerts.map((alert) => [alert.eventTime, alert.ruleId])).toEqual([
@@ -48,7 +52,7 @@ describe('mltrail detect over a table of DynamoDB Local', () => {
       MLTRAIL_DETECTION_RULES: '{"bedrock-guardrail-weakened":{"enabled":false}}',
     });
     const alerts = await replayDetections(
-      await itemsInTimeOrder(readClient, tableName, '2025-01-01'),
+      await itemsInTimeOrder(readClient, tableName, SERVICES, '2025-01-01'),
       settings,
     );
     expect(formatAlerts(alerts)).toEqual([
