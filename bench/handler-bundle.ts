@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_ENTRY } from '../contract/environment';
-import { INGEST_FUNCTION_BUNDLING } from '../lib/ingest-function-bundling';
+import { FUNCTION_BUNDLING } from '../lib/function-bundling';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 const COLD_IMPORTS = 7;
@@ -20,7 +20,7 @@ export interface HandlerBundleFigures {
 
 /** Builds the handler with the ingest function's bundling options into `outdir`/index.js. */
 export async function buildHandlerBundle(outdir: string): Promise<string> {
-  const options = INGEST_FUNCTION_BUNDLING;
+  const options = FUNCTION_BUNDLING;
   const alias: Record<string, string> = {};
   for (const [flag, value] of Object.entries(options.esbuildArgs ?? {})) {
     const name = /^--alias:(.+)$/.exec(flag)?.[1];

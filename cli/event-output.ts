@@ -1,5 +1,6 @@
 import { ExactNumber } from '../contract/exact-number';
 import type { MlEventSummary } from '../contract/ml-event-item';
+import { LIST_ATTRIBUTES } from '../contract/table-schema';
 import { toJsonText } from '../lambda/core/record-json';
 import { UsageError } from './usage-error';
 
@@ -19,18 +20,7 @@ export function outputFormatOf(options: { readonly output?: string; readonly jso
 export const CSV_COLUMNS: readonly (keyof MlEventSummary)[] = [
   'eventTime',
   'eventID',
-  'service',
-  'eventName',
-  'principal',
-  'principalType',
-  'actor',
-  'recipientAccountId',
-  'awsRegion',
-  'errorCode',
-  'sourceIPAddress',
-  'accessKeyId',
-  'readOnly',
-  'resourceArn',
+  ...(LIST_ATTRIBUTES as readonly (keyof MlEventSummary)[]),
 ];
 
 // A spreadsheet runs a cell that starts with one of these as a formula, and every text field of an

@@ -7,7 +7,7 @@ import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } fr
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IFunction, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -27,6 +27,7 @@ import {
   STATE_KEY,
   STATE_TTL_ATTRIBUTE,
 } from '../contract/detection-state-schema';
+import { FUNCTION_BUNDLING } from './function-bundling';
 import { PipelinePropsError } from './pipeline-props-validation';
 import { subscribeToEventsStream } from './stream-consumer';
 
@@ -170,15 +171,7 @@ export class MlDetections extends Construct {
         POWERTOOLS_SERVICE_NAME: DETECTIONS_SERVICE_NAME,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',

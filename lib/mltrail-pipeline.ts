@@ -40,7 +40,7 @@ import {
   TABLE_PARTITION_KEY,
   TTL_ATTRIBUTE,
 } from '../contract/table-schema';
-import { INGEST_FUNCTION_BUNDLING } from './ingest-function-bundling';
+import { FUNCTION_BUNDLING } from './function-bundling';
 import { LogNotificationDestination } from './log-notification-destination';
 import { detectionsOf, MlDetections } from './ml-detections';
 import { wildcardResourceFindingId } from './nag-finding';
@@ -640,7 +640,7 @@ export class MlTrailPipeline extends Construct {
       role,
       logGroup,
       environment,
-      bundling: INGEST_FUNCTION_BUNDLING,
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(ingestFunction).acknowledge({
       id: 'AwsSolutions-L1',

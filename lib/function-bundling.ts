@@ -9,11 +9,11 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
 export const ENV_CREDENTIALS_ENTRY = 'lambda/adapters/env-credentials.ts';
 
 /**
- * How the ingest function is bundled (by esbuild, locally): one minified CommonJS file with the
+ * How the functions (ingest and detections) are bundled (by esbuild, locally): one minified CommonJS file with the
  * SDK inside and a source map. The map is `--enable-source-maps`'s input (NodejsFunction sets it
  * when `sourceMap` is on), so a stack trace names the TypeScript file and line.
  */
-export const INGEST_FUNCTION_BUNDLING: BundlingOptions = {
+export const FUNCTION_BUNDLING: BundlingOptions = {
   format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
   target: 'node22',
