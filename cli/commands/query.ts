@@ -8,6 +8,13 @@ import { asUsageError, catalogueServices, type EventSelectionOptions, eventQuery
 import { stopOnSignal } from '../stop-on-signal';
 import { DEFAULT_TABLE_WIDTH, formatEventTable } from '../table-output';
 
+const ASSUMED_ROLE_SESSION_ARN = /^arn:[^:]+:sts::[^:]*:assumed-role\/[^/]+\/(.+)$/;
+
+/** The session name of an assumed-role session ARN, else undefined. */
+function sessionOf(arn: string): string | undefined {
+  return ASSUMED_ROLE_SESSION_ARN.exec(arn)?.[1];
+}
+
 /** Options of `mltrail query`. */
 export interface QueryCommandOptions extends EventSelectionOptions {
   /** At most this many events; 0 for all. */
@@ -62,6 +69,13 @@ export async function runQuery(options: QueryCommandOptions, context: CliContext
       if (format === 'json') context.stdout.write(`${toJsonText(inDisplayOrder(event))}\n`);
       else if (format === 'csv') context.stdout.write(`${csvEventLine(event)}\n`);
       else summaries.push(event);
+    }
+    const session = options.principal === undefined ? undefined : sessionOf(options.principal);
+    if (count === 0 && session !== undefined) {
+      // A session ARN names the role without its path: IAM Identity Center's roles all have one.
+      context.stderr.write(
+        `a session ARN does not hold its role's path (IAM Identity Center roles are under aws-reserved/sso.amazonaws.com/...): try --actor ${session}, or the role's full ARN\n`,
+      );
     }
     if (format === 'table') {
       if (count === 0) writeLines(context.stdout, ['no events found']);

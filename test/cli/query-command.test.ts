@@ -147,6 +147,19 @@ describe('mltrail query, show and stats', () => {
     expect(run.stderr).toContain(`--principal read as the role ${APP_ROLE} (events of all its sessions)`);
   });
 
+  it('says, when a session ARN finds nothing, that it lacks the role path and names --actor', async () => {
+    const run = await runMltrail([
+      'query',
+      '--principal',
+      'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com',
+      ...store,
+    ]);
+
+    expect(run.stdout).toContain('no events found');
+    expect(run.stderr).toContain("a session ARN does not hold its role's path");
+    expect(run.stderr).toContain('try --actor alice@example.com');
+  });
+
   it('reads a time range alone over the services of the catalogue in force, extra services included', async () => {
     const without = await runMltrail(['query', '--since', at(44), '--json', ...store]);
     const run = await runMltrail(['query', '--since', at(44), '--json', ...store], {

@@ -72,7 +72,9 @@ describe('npm start (mltrail local), as a new user runs it', () => {
     expect(run.stdout).toContain('mltrail show 28773860-a4fd-47c7-a215-6f0e6e6e532f');
     for (const event of SEED_EVENTS) expect(run.stdout).toMatch(event);
     expect(run.stdout).toContain(`npx mltrail query --service bedrock --data-dir '${dataDir}'`);
-    expect(run.stdout).toContain(`npx mltrail show 28773860-a4fd-47c7-a215-6f0e6e6e532f --data-dir '${dataDir}'`);
+    expect(run.stdout).toContain(
+      `npx mltrail show 28773860-a4fd-47c7-a215-6f0e6e6e532f --data-dir '${dataDir}'`,
+    );
     expect(run.stderr).not.toMatch(/error|Warning/);
 
     const query = await start('npx', [
