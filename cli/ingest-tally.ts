@@ -171,7 +171,9 @@ export function formatSummary(summary: IngestSummary): string[] {
     lines.push(`        ${summary.expiredEvents} events past the retention left out`);
   }
   if (summary.malformedRecords > 0) {
-    lines.push(`        ${summary.malformedRecords} malformed records left out`);
+    lines.push(
+      `        ${summary.malformedRecords} malformed record${summary.malformedRecords === 1 ? '' : 's'} left out`,
+    );
   }
   if (summary.rejectedItems > 0) {
     lines.push(`        ${summary.rejectedItems} events DynamoDB refused to store left out`);

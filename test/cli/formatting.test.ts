@@ -274,7 +274,7 @@ describe('ingest summary', () => {
     expect(lines).toEqual([
       'files:  1 ingested, 1 skipped (digest 1), 1 failed, 4 outside the date range',
       'events: 2 ML events from 3 records (forecast 1, sagemaker 1)',
-      '        1 malformed records left out',
+      '        1 malformed record left out',
       'failed files:',
       '  file:///logs/c.json.gz: unexpected end of file',
     ]);
