@@ -32,7 +32,8 @@ export interface StatsCommandOptions extends EventSelectionOptions {
   readonly region?: string;
 }
 
-// An event without the attribute (no actor, a call that did not fail) is counted under this.
+// An event without the attribute (no actor, a call that did not fail) is counted under this in a
+// table (in JSON the group is null, in CSV empty, so that it cannot be taken for a value '-').
 const NONE = '-';
 
 /**
@@ -46,27 +47,30 @@ export async function runStats(options: StatsCommandOptions, context: CliContext
   const store = await openEventStore({ ...options, readOnly: true, env: context.env });
   const removeSignalHandlers = stopOnSignal(() => store.close());
   try {
-    const counts = new Map<string, number>();
+    const counts = new Map<string | undefined, number>();
     let total = 0;
     for await (const event of queryEvents({ client: store.readClient, tableName: store.tableName }, query)) {
-      const group = groupOf(event) ?? NONE;
+      const group = groupOf(event);
       counts.set(group, (counts.get(group) ?? 0) + 1);
       total += 1;
     }
     // Largest first; days in time order.
-    const rows = [...counts].sort(([a, x], [b, y]) =>
+    const rows = [...counts].sort(([a = '', x], [b = '', y]) =>
       options.by === 'day' ? (a < b ? -1 : 1) : y - x || (a < b ? -1 : a > b ? 1 : 0),
     );
     if (format === 'json') {
       for (const [group, count] of rows)
-        context.stdout.write(`${JSON.stringify({ [options.by]: group, count })}\n`);
+        context.stdout.write(`${JSON.stringify({ [options.by]: group ?? null, count })}\n`);
     } else if (format === 'csv') {
       writeLines(context.stdout, [csvLine([options.by, 'count']), ...rows.map((row) => csvLine(row))]);
     } else if (total === 0) {
       writeLines(context.stdout, ['no events found']);
     } else {
       writeLines(context.stdout, [
-        ...formatCountTable(options.by, rows),
+        ...formatCountTable(
+          options.by,
+          rows.map(([group, count]) => [group ?? NONE, count]),
+        ),
         '',
         `${total.toLocaleString('en-US')} event${total === 1 ? '' : 's'} in ${rows.length} group${rows.length === 1 ? '' : 's'}`,
       ]);
