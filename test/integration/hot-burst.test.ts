@@ -8,6 +8,7 @@ import { type EventQuery, getEvent, queryEvents } from '../../client/event-queri
 import { unmarshallItem } from '../../contract/item-marshaller';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { GLOBAL_SECONDARY_INDEXES, indexesOf } from '../../contract/table-schema';
+import { createDynamoDbReadClient } from '../../lambda/adapters/aws-clients';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { HOT_EVENTS_PER_SECOND, HOT_SECONDS, hotBurstRecords } from '../support/hot-burst';
 import { localDynamoDb } from '../support/local-aws';
@@ -15,6 +16,8 @@ import { localDynamoDb } from '../support/local-aws';
 const EVENTS_PER_FILE = 1_000;
 const DRAIN_TIMEOUT_MS = 240_000;
 const SETUP_TIMEOUT_MS = 300_000;
+const QUERY_REQUEST_TIMEOUT_MS = 120_000;
+const QUERY_TEST_TIMEOUT_MS = 300_000;
 
 function logFileKey(n: number): string {
   const id = String(n).padStart(16, '0');
@@ -101,6 +104,18 @@ describe('a hot burst of InvokeModel events through the local pipeline', () => {
   });
 
   describe('then every query path returns exactly the expected events, newest first', () => {
+    // A page of 1 MB of summaries can take DynamoDB Local longer than the CLI's 10 s a request on
+    // a busy machine: these reads get the CLI's read client with more time per request.
+    const reader = createDynamoDbReadClient({
+      endpoint: localDynamoDb().endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: {
+        connectionTimeout: 10_000,
+        requestTimeout: QUERY_REQUEST_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
+    });
     const SERVICES = [...new Set(DEFAULT_SERVICE_CATALOGUE.values())];
     const newestFirst = (a: MlEventItem, b: MlEventItem) =>
       a.eventTime === b.eventTime ? (a.eventID < b.eventID ? 1 : -1) : a.eventTime < b.eventTime ? 1 : -1;
@@ -111,7 +126,7 @@ describe('a hot burst of InvokeModel events through the local pipeline', () => {
         .map((item) => item.eventID);
     const read = async (query: EventQuery) => {
       const ids: string[] = [];
-      for await (const event of queryEvents({ client, tableName: loaded.tableName }, query))
+      for await (const event of queryEvents({ client: reader, tableName: loaded.tableName }, query))
         ids.push(event.eventID);
       return ids;
     };
@@ -141,7 +156,7 @@ describe('a hot burst of InvokeModel events through the local pipeline', () => {
         { since: '2024-10-01T11:52:37Z', until: '2024-10-01T11:52:37Z', services: SERVICES },
         (item) => item.eventTime === '2024-10-01T11:52:37Z',
       ],
-    ])('%s', async (_, query, keep) => {
+    ])('%s', { timeout: QUERY_TEST_TIMEOUT_MS }, async (_, query, keep) => {
       const ids = await read(query);
 
       expect(ids.length).toBeGreaterThan(0);
@@ -151,7 +166,7 @@ describe('a hot burst of InvokeModel events through the local pipeline', () => {
     it('one eventID, without its service or time', async () => {
       const chosen = loaded.items[loaded.items.length >> 1] as MlEventItem;
 
-      expect(await getEvent({ client, tableName: loaded.tableName }, chosen.eventID)).toEqual(chosen);
+      expect(await getEvent({ client: reader, tableName: loaded.tableName }, chosen.eventID)).toEqual(chosen);
     });
   });
 });
