@@ -8,8 +8,14 @@ import { UsageError } from './usage-error';
 export type OutputFormat = 'table' | 'json' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv'];
 
+/** The options that choose an output format: `--output` and its short form `--json`. */
+export interface OutputOptions {
+  readonly output?: string;
+  readonly json?: boolean;
+}
+
 /** The format `--output` and its short form `--json` ask for. */
-export function outputFormatOf(options: { readonly output?: string; readonly json?: boolean }): OutputFormat {
+export function outputFormatOf(options: OutputOptions): OutputFormat {
   if (options.json && options.output !== undefined && options.output !== 'json') {
     throw new UsageError(`--json is --output json: it cannot go with --output ${options.output}`);
   }

@@ -18,8 +18,8 @@ export const DEFAULT_TABLE_NAME = 'mltrail-events';
 /** Folder of the embedded store, relative to the current folder. */
 export const DEFAULT_DATA_DIR = '.mltrail';
 
-/** Which table a command reads or writes. */
-export interface EventStoreOptions {
+/** Which table a command reads or writes: the options every command that opens the store takes. */
+export interface EventStoreLocation {
   /** A real table (with no endpoint: in AWS, with the default credential chain). */
   readonly table?: string;
   /** Any DynamoDB endpoint; a loopback one gets the table created when missing. */
@@ -27,6 +27,10 @@ export interface EventStoreOptions {
   /** Folder of the embedded DynamoDB Local, used when neither table nor endpoint is given. */
   readonly dataDir: string;
   readonly region?: string;
+}
+
+/** How a command opens the store. */
+export interface EventStoreOptions extends EventStoreLocation {
   /**
    * Only to read: a store or table that does not exist is an error saying where it was looked for,
    * never created empty (a mistyped --data-dir would otherwise answer "no events found").

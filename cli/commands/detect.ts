@@ -7,18 +7,14 @@ import {
   itemsInTimeOrder,
   replayDetections,
 } from '../detections-replay';
-import { openEventStore } from '../event-store';
+import { type EventStoreLocation, openEventStore } from '../event-store';
 import { catalogueServices } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
 
 /** Options of `mltrail detect`. */
-export interface DetectCommandOptions {
+export interface DetectCommandOptions extends EventStoreLocation {
   readonly since?: string;
   readonly json: boolean;
-  readonly table?: string;
-  readonly endpoint?: string;
-  readonly dataDir: string;
-  readonly region?: string;
 }
 
 /**

@@ -2,8 +2,15 @@ import { type EventsTable, queryEvents } from '../../client/event-queries';
 import type { MlEventSummary } from '../../contract/ml-event-item';
 import { toJsonText } from '../../lambda/core/record-json';
 import { type CliContext, writeLines } from '../cli-context';
-import { CSV_COLUMNS, csvEventLine, csvLine, inDisplayOrder, outputFormatOf } from '../event-output';
-import { openEventStore } from '../event-store';
+import {
+  CSV_COLUMNS,
+  csvEventLine,
+  csvLine,
+  inDisplayOrder,
+  type OutputOptions,
+  outputFormatOf,
+} from '../event-output';
+import { type EventStoreLocation, openEventStore } from '../event-store';
 import { asUsageError, catalogueServices, type EventSelectionOptions, eventQueryOf } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
 import { DEFAULT_TABLE_WIDTH, formatEventTable } from '../table-output';
@@ -16,15 +23,9 @@ function sessionOf(arn: string): string | undefined {
 }
 
 /** Options of `mltrail query`. */
-export interface QueryCommandOptions extends EventSelectionOptions {
+export interface QueryCommandOptions extends EventSelectionOptions, OutputOptions, EventStoreLocation {
   /** At most this many events; 0 for all. */
   readonly limit: number;
-  readonly output?: string;
-  readonly json?: boolean;
-  readonly table?: string;
-  readonly endpoint?: string;
-  readonly dataDir: string;
-  readonly region?: string;
 }
 
 /** The width a table gets: the terminal's, or DEFAULT_TABLE_WIDTH when stdout is not one. */

@@ -1,19 +1,18 @@
 import { getEvent } from '../../client/event-queries';
 import { toJsonText } from '../../lambda/core/record-json';
 import type { CliContext } from '../cli-context';
-import { csvLine, inDisplayOrder, outputFormatOf, toIndentedJsonText } from '../event-output';
-import { openEventStore } from '../event-store';
+import {
+  csvLine,
+  inDisplayOrder,
+  type OutputOptions,
+  outputFormatOf,
+  toIndentedJsonText,
+} from '../event-output';
+import { type EventStoreLocation, openEventStore } from '../event-store';
 import { stopOnSignal } from '../stop-on-signal';
 
 /** Options of `mltrail show`. */
-export interface ShowCommandOptions {
-  readonly output?: string;
-  readonly json?: boolean;
-  readonly table?: string;
-  readonly endpoint?: string;
-  readonly dataDir: string;
-  readonly region?: string;
-}
+export interface ShowCommandOptions extends OutputOptions, EventStoreLocation {}
 
 /**
  * `mltrail show <eventID>`: one event in full, by CloudTrail's eventID (a GetItem): indented JSON,

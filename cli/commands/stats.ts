@@ -1,8 +1,8 @@
 import { queryEvents } from '../../client/event-queries';
 import type { MlEventSummary } from '../../contract/ml-event-item';
 import { type CliContext, writeLines } from '../cli-context';
-import { csvLine, outputFormatOf } from '../event-output';
-import { openEventStore } from '../event-store';
+import { csvLine, type OutputOptions, outputFormatOf } from '../event-output';
+import { type EventStoreLocation, openEventStore } from '../event-store';
 import { asUsageError, catalogueServices, type EventSelectionOptions, eventQueryOf } from '../query-options';
 import { stopOnSignal } from '../stop-on-signal';
 import { formatCountTable } from '../table-output';
@@ -22,14 +22,8 @@ export const STATS_GROUPS = {
 export type StatsGroup = keyof typeof STATS_GROUPS;
 
 /** Options of `mltrail stats`. */
-export interface StatsCommandOptions extends EventSelectionOptions {
+export interface StatsCommandOptions extends EventSelectionOptions, OutputOptions, EventStoreLocation {
   readonly by: StatsGroup;
-  readonly output?: string;
-  readonly json?: boolean;
-  readonly table?: string;
-  readonly endpoint?: string;
-  readonly dataDir: string;
-  readonly region?: string;
 }
 
 // An event without the attribute (no actor, a call that did not fail) is counted under this in a
