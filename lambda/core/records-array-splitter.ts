@@ -6,6 +6,7 @@ import {
   isWhitespace,
   JsonValueChecker,
 } from './json-value-checker';
+import { decodeJsonString, RecordScanner, type ScannedRecord, ScanStatus } from './record-scanner';
 
 export { isWhitespace, MAX_NESTING } from './json-value-checker';
 
@@ -78,53 +79,10 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-const FIRST_PRINTABLE = 0x20;
 const UTF8_BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 const RECORDS_KEY = 'Records';
 // A key with every character escaped (`\u0052...`) takes 6 bytes a character: a longer one is another.
 const ESCAPED_BYTES_PER_CHARACTER = 6;
-// Top-level strings captured while scanning; longer ones cannot be a catalogued eventSource.
-const MAX_CAPTURED_BYTES = 2048;
-const EVENT_SOURCE_KEY = Buffer.from('eventSource');
-const EVENT_ID_KEY = Buffer.from('eventID');
-// The longest a key may be written and still be `eventSource` (every character a `\u` escape).
-const MAX_CAPTURED_KEY_BYTES = EVENT_SOURCE_KEY.length * 6;
-
-/** Which top-level string of a record is being captured. */
-enum Capture {
-  None,
-  Key,
-  EventSource,
-  EventId,
-}
-
-/** The bytes a record's structural scan stops at outside strings; every other byte is skipped. */
-enum Kind {
-  Other,
-  Quote,
-  Open,
-  Close,
-  Comma,
-  Colon,
-}
-
-/** Below the top level of a record: only strings and brackets matter there. */
-const NESTED_KIND_OF_BYTE = new Uint8Array(256);
-NESTED_KIND_OF_BYTE[QUOTE] = Kind.Quote;
-NESTED_KIND_OF_BYTE[OPEN_BRACE] = Kind.Open;
-NESTED_KIND_OF_BYTE[OPEN_BRACKET] = Kind.Open;
-NESTED_KIND_OF_BYTE[CLOSE_BRACE] = Kind.Close;
-NESTED_KIND_OF_BYTE[CLOSE_BRACKET] = Kind.Close;
-/** At depth 0 and 1 of a record: commas end it or start a key, colons end a key. */
-const TOP_KIND_OF_BYTE = NESTED_KIND_OF_BYTE.slice();
-TOP_KIND_OF_BYTE[COMMA] = Kind.Comma;
-TOP_KIND_OF_BYTE[COLON] = Kind.Colon;
-
-/** Bytes that end a run of plain string content: a quote, a backslash, a control character. */
-const ENDS_STRING_RUN = new Uint8Array(256);
-for (let byte = 0; byte < FIRST_PRINTABLE; byte++) ENDS_STRING_RUN[byte] = 1;
-ENDS_STRING_RUN[QUOTE] = 1;
-ENDS_STRING_RUN[BACKSLASH] = 1;
 
 /** Where the log is, outside any record. */
 enum State {
@@ -144,28 +102,10 @@ enum State {
 
 const EMPTY = Buffer.alloc(0);
 
-/** The value of a JSON string's content bytes, as JSON.parse gives it; undefined for a bad escape. */
-function decodeJsonString(content: Buffer, escaped: boolean): string | undefined {
-  const text = content.toString('utf8');
-  if (!escaped) return text;
-  try {
-    return JSON.parse(`"${text}"`) as string;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether a top-level key's content bytes are `key`, however escaped (`"Rec\u006frds"`). */
 function isArrayKey(content: Buffer, key: Buffer): boolean {
   if (content.equals(key)) return true;
   return content.includes(BACKSLASH) && decodeJsonString(content, true) === key.toString('utf8');
-}
-
-/** Whether `bytes[start..end)` are those of `word`. */
-function isWordAt(bytes: Buffer, start: number, end: number, word: Buffer): boolean {
-  if (end - start !== word.length) return false;
-  for (let n = 0; n < word.length; n++) if (bytes[start + n] !== word[n]) return false;
-  return true;
 }
 
 function tooDeepDropped(index: number, tooDeep: LogFormatError): LogFormatError {
@@ -238,27 +178,12 @@ export class RecordsArraySplitter {
   private readonly keepEventSource: ((eventSource: string) => boolean) | undefined;
   private readonly checkKeptRecords: boolean;
 
-  // The structural scan of the current record.
-  private readonly nesting = new Uint8Array(MAX_NESTING);
-  private depth = 0;
-  private inString = false;
-  /** The previous chunk ended on a backslash in a string: the next byte is escaped. */
-  private escaped = false;
-  /** The record is an object: its top-level keys are read. */
-  private isObject = false;
-  /** At depth 1 of an object, the next string is a key (after '{' or ','), not a value. */
-  private expectKey = false;
-  private tooDeepError: LogFormatError | undefined;
-  private capture = Capture.None;
-  /** Absolute offset of the first content byte of the string being captured. */
-  private captureStart = 0;
-  private captureEscaped = false;
-  private captureParts: Buffer[] = [];
-  private captureLength = 0;
-  /** The top-level key just read names a field to capture: its value is next. */
-  private pendingField = Capture.None;
-  private eventSource: string | undefined;
-  private eventId: string | undefined;
+  /** The structural scan of the records, carried from chunk to chunk. */
+  private readonly scanner = new RecordScanner();
+  /** Bytes at the start of the scanner's input handed in again: a top-level string cut by a chunk's end. */
+  private carriedBytes = 0;
+  /** keepEventSource's answer by interned eventSource id. */
+  private readonly keptById: (boolean | undefined)[] = [];
 
   private readonly arrayName: string;
   private readonly arrayKey: Buffer;
@@ -303,7 +228,7 @@ export class RecordsArraySplitter {
     if (this.state === State.RootStart) throw new LogFormatError('the file is empty', this.chunkOffset);
     if (this.state !== State.Done) {
       throw new LogFormatError(
-        this.inString || this.checker.inString
+        (this.state === State.ArrayValue && this.scanner.endedInString) || this.checker.inString
           ? 'unexpected end of input inside a string'
           : 'unexpected end of input (truncated log?)',
         this.chunkOffset,
@@ -319,18 +244,11 @@ export class RecordsArraySplitter {
 
   private scan(chunk: Buffer, records: RawRecord[]): void {
     const length = chunk.length;
-    let elementStart = this.state === State.ArrayValue || this.state === State.RootKeyString ? 0 : -1;
+    let elementStart = this.state === State.RootKeyString ? 0 : -1;
     let i = 0;
     while (i < length) {
       if (this.state === State.ArrayValue) {
-        i = this.scanRecord(chunk, i);
-        if (i === length) break;
-        const separator = chunk[i] as number;
-        if (separator === CLOSE_BRACE) throw this.error(i, `unexpected '}' in ${this.arrayName}`);
-        this.finishElement(chunk, elementStart, i, records);
-        elementStart = -1;
-        this.state = separator === COMMA ? State.ArrayElement : this.afterArray;
-        i++;
+        i = this.scanRecords(chunk, i, true, records);
         continue;
       }
       if (this.state === State.RootSkipValue) {
@@ -419,12 +337,7 @@ export class RecordsArraySplitter {
           if (byte === COMMA || byte === CLOSE_BRACKET) {
             throw this.error(i, `expected a record, found ${describeByte(byte)}`);
           }
-          elementStart = i;
-          this.elementOffset = this.chunkOffset + i;
-          this.elementParts = [];
-          this.elementLength = 0;
-          this.startRecord();
-          this.state = State.ArrayValue;
+          i = this.scanRecords(chunk, i, false, records);
           continue;
         case State.Done:
           throw this.error(i, `unexpected ${describeByte(byte)} after the end of the log`);
@@ -433,9 +346,7 @@ export class RecordsArraySplitter {
       }
       i++;
     }
-    if (elementStart >= 0 && this.state === State.ArrayValue) {
-      this.keepElementPart(chunk.subarray(elementStart));
-    } else if (elementStart >= 0 && this.state === State.RootKeyString) {
+    if (elementStart >= 0 && this.state === State.RootKeyString) {
       this.keepKeyPart(chunk.subarray(elementStart));
     }
     this.chunkOffset += length;
@@ -452,163 +363,80 @@ export class RecordsArraySplitter {
     return true;
   }
 
-  private startRecord(): void {
-    this.depth = 0;
-    this.inString = false;
-    this.escaped = false;
-    this.isObject = false;
-    this.expectKey = false;
-    this.tooDeepError = undefined;
-    this.capture = Capture.None;
-    this.pendingField = Capture.None;
-    this.eventSource = undefined;
-    this.eventId = undefined;
-  }
-
   /**
-   * The structural scan of a record from `start`: strings (their escapes skipped, a control
-   * character in one refused), brackets (their kinds matched), and at depth 1 of an object which
-   * string is a key and which a value. Every other byte is passed over unread. Returns the index
-   * of a separator (',' ']' '}') met at depth 0, not consumed, or the chunk's length. The hot loop
-   * of the reader: locals, table look-ups, no calls on the common path but the string scan.
+   * The records of `chunk` from `from` (a record's first byte, or inside one when `continuing`),
+   * through the scanner a slice of its capacity at a time. Returns the index where the log's own
+   * state machine goes on, with the state set; throws at a break in the structure.
    */
-  private scanRecord(chunk: Buffer, start: number): number {
-    const length = chunk.length;
-    const nesting = this.nesting;
-    let depth = this.depth;
-    let i = start;
-    if (this.inString && i < length) i = this.scanRecordString(chunk, i);
-    let kinds = depth <= 1 ? TOP_KIND_OF_BYTE : NESTED_KIND_OF_BYTE;
-    while (i < length) {
-      let byte = chunk[i] as number;
-      let kind = kinds[byte] as Kind;
-      while (kind === Kind.Other) {
-        if (++i === length) {
-          this.depth = depth;
-          return length;
-        }
-        byte = chunk[i] as number;
-        kind = kinds[byte] as Kind;
-      }
-      if (kind === Kind.Quote) {
-        const topLevel = depth === 1 && this.isObject;
-        if (topLevel && !this.expectKey && this.pendingField !== Capture.None) {
-          i = this.scanTopLevelString(chunk, i);
-          continue;
-        }
-        // Inline, the common case: a string whose bytes are passed over, or a top-level key.
-        let at = i + 1;
-        while (at < length && ENDS_STRING_RUN[chunk[at] as number] === 0) at++;
-        if (at < length && chunk[at] === QUOTE) {
-          if (topLevel && this.expectKey) {
-            if (isWordAt(chunk, i + 1, at, EVENT_SOURCE_KEY)) this.pendingField = Capture.EventSource;
-            else if (isWordAt(chunk, i + 1, at, EVENT_ID_KEY)) this.pendingField = Capture.EventId;
-          }
-          i = at + 1;
-          continue;
-        }
-        // An escape, a control character or the chunk's end: the careful way, from the quote.
-        i = topLevel && this.expectKey ? this.scanTopLevelString(chunk, i) : this.scanRecordString(chunk, at);
-        continue;
-      }
-      switch (kind) {
-        case Kind.Open:
-          if (depth === 1) this.clearPendingField();
-          if (depth >= MAX_NESTING) {
-            // Past the limit only the depth is counted: bracket kinds go unchecked.
-            this.tooDeepError ??= this.error(i, `nesting deeper than ${MAX_NESTING} levels`);
-          } else {
-            nesting[depth] = byte;
-          }
-          depth++;
-          if (depth === 1) {
-            this.isObject = byte === OPEN_BRACE;
-            this.expectKey = true;
-          } else if (depth === 2) {
-            kinds = NESTED_KIND_OF_BYTE;
-          }
-          i++;
-          continue;
-        case Kind.Close:
-          if (depth === 0) {
-            this.depth = depth;
-            return i;
-          }
-          if (depth <= MAX_NESTING && (nesting[depth - 1] === OPEN_BRACE) !== (byte === CLOSE_BRACE))
-            throw this.error(i, `mismatched ${describeByte(byte)}`);
-          if (depth === 1) this.clearPendingField();
-          depth--;
-          if (depth === 1) kinds = TOP_KIND_OF_BYTE;
-          i++;
-          continue;
-        case Kind.Comma:
-          if (depth === 0) {
-            this.depth = depth;
-            return i;
-          }
-          if (depth === 1) {
-            this.clearPendingField();
-            this.expectKey = true;
-          }
-          i++;
-          continue;
-        default:
-          if (depth === 1) this.expectKey = false;
-          i++;
-      }
-    }
-    this.depth = depth;
-    return i;
-  }
-
-  /** A string at depth 1 of an object starts at the quote at `quoteIndex`: a key, or a value to capture. */
-  private scanTopLevelString(chunk: Buffer, quoteIndex: number): number {
-    if (this.expectKey) this.startCapture(Capture.Key, quoteIndex);
-    else if (this.pendingField !== Capture.None) {
-      this.startCapture(this.pendingField, quoteIndex);
-      this.pendingField = Capture.None;
-    }
-    return this.scanRecordString(chunk, quoteIndex + 1);
-  }
-
-  /** Inside a string of a record from `start`; returns the index after its closing quote, or the chunk's length. */
-  private scanRecordString(chunk: Buffer, start: number): number {
-    const length = chunk.length;
-    let i = start;
-    if (this.escaped) {
-      this.escaped = false;
-      i++;
-    }
+  private scanRecords(chunk: Buffer, from: number, continuing: boolean, records: RawRecord[]): number {
+    const scanner = this.scanner;
+    let start = from;
+    let resume = continuing;
     for (;;) {
-      while (i < length && ENDS_STRING_RUN[chunk[i] as number] === 0) i++;
-      if (i >= length) {
-        this.inString = true;
-        if (this.capture !== Capture.None) this.keepCapturePart(chunk);
-        return length;
+      const carried = resume ? this.carriedBytes : 0;
+      const end = Math.min(chunk.length, start + scanner.capacity - carried);
+      chunk.copy(scanner.input, carried, start, end);
+      const length = carried + end - start;
+      // Input position p is chunk index p + toChunk, and byte base + p of the file.
+      const toChunk = start - carried;
+      const base = this.chunkOffset + toChunk;
+      const status = scanner.scan(0, length, base, resume);
+      this.carriedBytes = 0;
+      for (let n = 0; n < scanner.rows; n++)
+        this.finishElement(chunk, scanner.row(n), toChunk, start, records);
+      const stop = scanner.stoppedAt;
+      switch (status) {
+        case ScanStatus.End: {
+          if (scanner.endedBetweenRecords) {
+            this.state = State.ArrayElement;
+            return end;
+          }
+          const open = scanner.openRecordStart;
+          if (open >= 0) {
+            this.elementOffset = base + open;
+            this.elementParts = [];
+            this.elementLength = 0;
+          }
+          this.keepElementPart(chunk.subarray(open >= 0 ? open + toChunk : start, end));
+          const carriedFrom = scanner.carriedFrom;
+          if (carriedFrom >= 0) {
+            scanner.input.copyWithin(0, carriedFrom, length);
+            this.carriedBytes = length - carriedFrom;
+          }
+          this.state = State.ArrayValue;
+          if (end === chunk.length) return end;
+          start = end;
+          resume = true;
+          continue;
+        }
+        case ScanStatus.ArrayEnd:
+          if (scanner.input[stop] === CLOSE_BRACE)
+            throw new LogFormatError(`unexpected '}' in ${this.arrayName}`, base + stop);
+          this.state = this.afterArray;
+          return stop + toChunk + 1;
+        case ScanStatus.NoRecord:
+        case ScanStatus.RowsFull:
+          this.state = State.ArrayElement;
+          return stop + toChunk;
+        case ScanStatus.ControlCharacter:
+          throw new LogFormatError(CONTROL_CHARACTER_IN_STRING, base + stop);
+        default:
+          throw new LogFormatError(`mismatched ${describeByte(scanner.input[stop] as number)}`, base + stop);
       }
-      const byte = chunk[i] as number;
-      if (byte === QUOTE) {
-        this.inString = false;
-        if (this.capture !== Capture.None) this.finishCapture(chunk, i);
-        return i + 1;
-      }
-      if (byte !== BACKSLASH) throw this.error(i, CONTROL_CHARACTER_IN_STRING);
-      if (this.capture !== Capture.None) this.captureEscaped = true;
-      if (i + 1 === length) {
-        this.inString = true;
-        this.escaped = true;
-        if (this.capture !== Capture.None) this.keepCapturePart(chunk);
-        return length;
-      }
-      i += 2;
     }
   }
 
-  /** A top-level value that is not a string follows the key: that field is not a string. */
-  private clearPendingField(): void {
-    if (this.pendingField === Capture.EventSource) this.eventSource = undefined;
-    else if (this.pendingField === Capture.EventId) this.eventId = undefined;
-    this.pendingField = Capture.None;
+  /** Whether a record with this eventSource is kept: asked once per eventSource the scanner interned. */
+  private isKept(found: ScannedRecord, eventSource: string): boolean {
+    const keep = this.keepEventSource;
+    if (keep === undefined) return true;
+    if (found.eventSourceId < 0) return keep(eventSource);
+    let kept = this.keptById[found.eventSourceId];
+    if (kept === undefined) {
+      kept = keep(eventSource);
+      this.keptById[found.eventSourceId] = kept;
+    }
+    return kept;
   }
 
   /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */
@@ -625,104 +453,56 @@ export class RecordsArraySplitter {
     else this.elementParts.push(part);
   }
 
-  private finishElement(chunk: Buffer, start: number, end: number, records: RawRecord[]): void {
-    const tailStart = Math.max(start, 0);
-    const parts = this.elementParts;
-    if (parts.length > 0) this.elementParts = [];
-    const length = this.elementLength + end - tailStart;
-    this.elementLength = 0;
+  /**
+   * A record the scanner completed. `toChunk` maps its input positions to `chunk`, whose bytes from
+   * `pieceStart` were the input's after what was carried in.
+   */
+  private finishElement(
+    chunk: Buffer,
+    found: ScannedRecord,
+    toChunk: number,
+    pieceStart: number,
+    records: RawRecord[],
+  ): void {
+    const continued = found.start < 0;
+    const tailStart = continued ? pieceStart : found.start + toChunk;
+    const tailEnd = found.end + toChunk;
+    const offset = continued ? this.elementOffset : this.chunkOffset + tailStart;
+    const parts = continued ? this.elementParts : [];
+    const length = (continued ? this.elementLength : 0) + tailEnd - tailStart;
+    if (continued) {
+      this.elementParts = [];
+      this.elementLength = 0;
+    }
     const index = this.elementIndex++;
-    const offset = this.elementOffset;
-    const eventSource = this.eventSource;
+    const { eventSource, eventId } = found;
+    const tooDeepError =
+      found.tooDeepOffset < 0
+        ? undefined
+        : new LogFormatError(`nesting deeper than ${MAX_NESTING} levels`, offset + found.tooDeepOffset);
     const record: { -readonly [K in keyof RawRecord]: RawRecord[K] } = { index, offset, bytes: EMPTY };
     if (eventSource !== undefined) record.eventSource = eventSource;
-    if (this.eventId !== undefined) record.eventId = this.eventId;
+    if (eventId !== undefined) record.eventId = eventId;
     if (length > this.maxRecordBytes) {
       record.dropped = new LogFormatError(
         `record ${index} is larger than ${this.maxRecordBytes} bytes (${length} bytes)`,
         offset,
       );
-    } else if (
-      this.keepEventSource !== undefined &&
-      eventSource !== undefined &&
-      !this.keepEventSource(eventSource)
-    ) {
-      if (this.tooDeepError) record.dropped = tooDeepDropped(index, this.tooDeepError);
+    } else if (eventSource !== undefined && !this.isKept(found, eventSource)) {
+      if (tooDeepError) record.dropped = tooDeepDropped(index, tooDeepError);
       else record.skipped = true;
     } else {
-      const tail = chunk.subarray(tailStart, end);
+      const tail = chunk.subarray(tailStart, tailEnd);
       const bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
       record.bytes = bytes;
       // Unchecked, a record nested too deep is still told from one that is not JSON, as checked.
-      if (this.checkKeptRecords || this.tooDeepError) {
+      if (this.checkKeptRecords || tooDeepError) {
         const { syntaxError, dropped } = findRecordDefects(this.checker, index, bytes, offset);
         if (dropped) record.dropped = dropped;
         else if (syntaxError) record.syntaxError = syntaxError;
       }
     }
     records.push(record);
-  }
-
-  /** A top-level string of a record starts at the quote at `quoteIndex`. */
-  private startCapture(capture: Capture, quoteIndex: number): void {
-    this.capture = capture;
-    this.captureStart = this.chunkOffset + quoteIndex + 1;
-    this.captureEscaped = false;
-    this.captureLength = 0;
-    if (this.captureParts.length > 0) this.captureParts = [];
-  }
-
-  /** The chunk ends inside a captured string: keep its part, up to the capture limit. */
-  private keepCapturePart(chunk: Buffer): void {
-    const part = chunk.subarray(Math.max(0, this.captureStart - this.chunkOffset));
-    this.captureLength += part.length;
-    if (this.captureLength > MAX_CAPTURED_BYTES) {
-      this.capture = Capture.None;
-      this.captureParts = [];
-    } else {
-      this.captureParts.push(part);
-    }
-  }
-
-  /** The captured string ends at the quote at `end`. */
-  private finishCapture(chunk: Buffer, end: number): void {
-    const capture = this.capture;
-    this.capture = Capture.None;
-    const start = Math.max(0, this.captureStart - this.chunkOffset);
-    const whole = this.captureParts.length === 0;
-    if (capture === Capture.Key && whole && !this.captureEscaped) {
-      // The common case, without a copy or a string: the key's bytes in place.
-      if (isWordAt(chunk, start, end, EVENT_SOURCE_KEY)) this.pendingField = Capture.EventSource;
-      else if (isWordAt(chunk, start, end, EVENT_ID_KEY)) this.pendingField = Capture.EventId;
-      return;
-    }
-    const totalLength = this.captureLength + end - start;
-    const limit = capture === Capture.Key ? MAX_CAPTURED_KEY_BYTES : MAX_CAPTURED_BYTES;
-    if (totalLength > limit) {
-      this.captureParts = [];
-      if (capture !== Capture.Key) this.clearCapturedField(capture);
-      return;
-    }
-    const part = chunk.subarray(start, end);
-    const content = whole ? part : Buffer.concat([...this.captureParts, part]);
-    this.captureParts = [];
-    const text = decodeJsonString(content, this.captureEscaped);
-    if (capture === Capture.Key) {
-      this.pendingField =
-        text === 'eventSource' ? Capture.EventSource : text === 'eventID' ? Capture.EventId : Capture.None;
-    } else if (text === undefined) {
-      this.clearCapturedField(capture);
-    } else if (capture === Capture.EventSource) {
-      this.eventSource = text;
-    } else {
-      this.eventId = text;
-    }
-  }
-
-  /** A captured value that cannot be decoded (too long, a bad escape) names no field. */
-  private clearCapturedField(capture: Capture): void {
-    if (capture === Capture.EventSource) this.eventSource = undefined;
-    else this.eventId = undefined;
   }
 
   private error(indexInChunk: number, message: string): LogFormatError {
