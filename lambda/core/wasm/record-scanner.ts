@@ -4,10 +4,11 @@
 // technique of simdjson's stage 1): bit masks of the quotes, backslashes and brackets of a block;
 // the escaped bytes from the runs of backslashes; the bytes inside strings by a prefix XOR of the
 // unescaped quotes. Only the brackets outside strings are then visited one by one, and at the top
-// level of a record also its commas, colons and string openings, to tell keys from values and
-// pick up `eventSource` and `eventID`. What it finds is exactly what a byte-at-a-time scan that
-// tracks strings, escapes and brackets finds (see records-array-splitter.ts); every other byte is
-// passed over unread.
+// level of a record also its commas: the member after each is read in place when its key is
+// `eventSource` or `eventID`. Where records end is exactly what a byte-at-a-time scan that tracks
+// strings, escapes and brackets finds (see records-array-splitter.ts); every other byte is passed
+// over unread. A top-level member that cannot be read (not a string value, a cut it cannot carry)
+// leaves the field unknown: the record is then kept and parsed, never skipped on a guess.
 
 /** Bytes of input one call takes: a 64 KiB slice and a carried string head. */
 const INPUT_CAPACITY: i32 = 64 * 1024 + 4096;
@@ -19,6 +20,8 @@ const MAX_NESTING: i32 = 512;
 const MAX_CAPTURED_BYTES: i32 = 2048;
 /** The longest a key may be written and still be `eventSource` (every character a \u escape). */
 const MAX_CAPTURED_KEY_BYTES: i32 = 66;
+/** The most input handed in again when a member is cut by the input's end; a longer one is unknown. */
+const MAX_CARRIED_BYTES: i32 = 4096 - 64;
 const INTERN_CAPACITY: i32 = 2048;
 const INTERN_SLOTS: i32 = 4096;
 const INTERN_ARENA_BYTES: i32 = 64 * 1024;
@@ -74,8 +77,6 @@ let depth: i32 = 0;
 let inStringCarry: u64 = 0;
 let escapeCarry: u64 = 0;
 let isObject: bool = false;
-let expectKey: bool = false;
-let pendingField: i32 = FIELD_NONE;
 let sourceKind: i32 = SOURCE_NONE;
 let sourceLength: i32 = 0;
 let sourceEscaped: bool = false;
@@ -150,8 +151,6 @@ function beginRecord(position: i32, absolute: f64): void {
   inStringCarry = 0;
   escapeCarry = 0;
   isObject = false;
-  expectKey = false;
-  pendingField = FIELD_NONE;
   sourceKind = SOURCE_NONE;
   sourceEscaped = false;
   idLength = -1;
@@ -249,14 +248,6 @@ function intern(pointer: usize, length: i32): i32 {
   return id;
 }
 
-/** A non-string value after a captured key: that field is not a string (the last key wins). */
-@inline
-function clearPendingField(): void {
-  if (pendingField == FIELD_EVENT_SOURCE) sourceKind = SOURCE_NONE;
-  else if (pendingField == FIELD_EVENT_ID) idLength = -1;
-  pendingField = FIELD_NONE;
-}
-
 function emitRow(end: i32): void {
   const row = ROWS + <usize>(rowCount * ROW_INTS * 4);
   store<i32>(row, recordStart);
@@ -281,50 +272,69 @@ function emitRow(end: i32): void {
   rowCount++;
 }
 
-/**
- * A top-level key opens at `quote`: sets pendingField when it is `eventSource` or `eventID`,
- * however written. Returns false when the input ends before that can be told.
- */
-function readKey(quote: i32, length: i32): bool {
-  const content = quote + 1;
-  if (
-    content + 12 <= length &&
-    load<u64>(INPUT + <usize>content) == EVENT_SOU &&
-    load<u32>(INPUT + <usize>content, 8) == RCE_QUOTE
-  ) {
-    pendingField = FIELD_EVENT_SOURCE;
-    return true;
-  }
-  if (content + 8 <= length && load<u64>(INPUT + <usize>content) == EVENT_ID_QUOTE) {
-    pendingField = FIELD_EVENT_ID;
-    return true;
-  }
-  const end = findStringEnd(content, length, MAX_CAPTURED_KEY_BYTES);
-  if (end == -1) return false;
-  if (end < 0 || !lastStringEscaped) return true;
-  pendingField = classifyEscapedKey(INPUT + <usize>content, end - content);
-  return true;
+/** A top-level member with this key cannot be read: its field is unknown (the last key wins). */
+function forgetField(field: i32): void {
+  if (field == FIELD_EVENT_SOURCE) sourceKind = SOURCE_NONE;
+  else if (field == FIELD_EVENT_ID) idLength = -1;
 }
 
-/** The string value of a captured field opens at `quote`. Returns false when the input ends first. */
-function readCapturedValue(quote: i32, length: i32): bool {
+function skipWhitespace(from: i32, length: i32): i32 {
+  let i = from;
+  while (i < length && isWhitespace(<i32>load<u8>(INPUT + <usize>i))) i++;
+  return i;
+}
+
+/** Which field a key opening at `quote` names (FIELD_*), its closing quote in keyEnd; -1 when cut. */
+let keyEnd: i32 = 0;
+function classifyKey(quote: i32, length: i32): i32 {
   const content = quote + 1;
-  const end = findStringEnd(content, length, MAX_CAPTURED_BYTES);
-  if (end == -1) return false;
-  const field = pendingField;
-  pendingField = FIELD_NONE;
-  if (end < 0) {
-    // Too long to be of use, or broken (the mask scan reports the control character).
-    if (field == FIELD_EVENT_SOURCE) sourceKind = SOURCE_NONE;
-    else idLength = -1;
-    return true;
+  if (content + 12 <= length) {
+    const head = load<u64>(INPUT + <usize>content);
+    if (head == EVENT_ID_QUOTE) {
+      keyEnd = content + 7;
+      return FIELD_EVENT_ID;
+    }
+    if (head == EVENT_SOU) {
+      if (load<u32>(INPUT + <usize>content, 8) == RCE_QUOTE) {
+        keyEnd = content + 11;
+        return FIELD_EVENT_SOURCE;
+      }
+    } else if (!hasByte(head, 0x5c)) {
+      // Written with an escape, either key has a backslash in its first 8 bytes, or starts `eventSou`.
+      return FIELD_NONE;
+    }
   }
+  const end = findStringEnd(content, length, MAX_CAPTURED_KEY_BYTES);
+  if (end == -1) return -1;
+  if (end < 0) return FIELD_NONE;
+  keyEnd = end;
+  const keyLength = end - content;
+  if (lastStringEscaped) return classifyEscapedKey(INPUT + <usize>content, keyLength);
+  if (keyLength == 7 && load<u64>(INPUT + <usize>content) == EVENT_ID_QUOTE) return FIELD_EVENT_ID;
+  if (
+    keyLength == 11 &&
+    load<u64>(INPUT + <usize>content) == EVENT_SOU &&
+    load<u32>(INPUT + <usize>content, 8) == RCE_QUOTE
+  )
+    return FIELD_EVENT_SOURCE;
+  return FIELD_NONE;
+}
+
+/** Whether any of the 8 bytes of `word` is `byte` (the SWAR zero-byte test). */
+@inline
+function hasByte(word: u64, byte: u64): bool {
+  const x = word ^ (byte * 0x0101010101010101);
+  return ((x - 0x0101010101010101) & ~x & 0x8080808080808080) != 0;
+}
+
+/** Keeps a field's string value, its content at input[content, end). */
+function capture(field: i32, content: i32, end: i32): void {
   const valueLength = end - content;
   if (field == FIELD_EVENT_ID) {
     memory.copy(CURRENT_ID, INPUT + <usize>content, valueLength);
     idLength = valueLength;
     idEscaped = lastStringEscaped;
-    return true;
+    return;
   }
   sourceEscaped = lastStringEscaped;
   sourceKind = lastStringEscaped ? -1 : intern(INPUT + <usize>content, valueLength);
@@ -333,7 +343,46 @@ function readCapturedValue(quote: i32, length: i32): bool {
     sourceLength = valueLength;
     sourceKind = SOURCE_COPIED;
   }
+}
+
+/**
+ * The top-level member after the '{' or ',' at `token`: when its key is eventSource or eventID,
+ * its string value is kept (anything else makes the field unknown). Returns false when the input
+ * ends first and the member is to be handed in again from `token`.
+ */
+function readMember(token: i32, length: i32): bool {
+  const quote = skipWhitespace(token + 1, length);
+  if (quote == length) return !canCarry(token, length);
+  if (load<u8>(INPUT + <usize>quote) != 0x22) return true;
+  const field = classifyKey(quote, length);
+  if (field == FIELD_NONE) return true;
+  if (field < 0) return !canCarry(token, length);
+  const colon = skipWhitespace(keyEnd + 1, length);
+  if (colon == length) return !canCarry(token, length);
+  if (load<u8>(INPUT + <usize>colon) != 0x3a) {
+    forgetField(field);
+    return true;
+  }
+  const value = skipWhitespace(colon + 1, length);
+  if (value == length) return !canCarry(token, length);
+  if (load<u8>(INPUT + <usize>value) != 0x22) {
+    forgetField(field);
+    return true;
+  }
+  const end = findStringEnd(value + 1, length, MAX_CAPTURED_BYTES);
+  if (end == -1) return !canCarry(token, length);
+  // Too long to be of use, or broken (the mask scan reports the control character).
+  if (end < 0) forgetField(field);
+  else capture(field, value + 1, end);
   return true;
+}
+
+/** Whether a member cut at the input's end from `token` is short enough to hand in again; if not, it is unknown. */
+function canCarry(token: i32, length: i32): bool {
+  if (length - token <= MAX_CARRIED_BYTES) return true;
+  forgetField(FIELD_EVENT_SOURCE);
+  forgetField(FIELD_EVENT_ID);
+  return false;
 }
 
 /**
@@ -376,10 +425,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
     const limit = special == 0 ? n : <i32>ctz(special);
     let remaining: u64 = limit == 64 ? <u64>-1 : (<u64>1 << <u64>limit) - 1;
     const deep = bracketMask(v0, v1, v2, v3) & outside;
-    const top =
-      deep |
-      ((maskOf(v0, v1, v2, v3, 0x2c) | maskOf(v0, v1, v2, v3, 0x3a)) & outside) |
-      (realQuotes & inString);
+    const top = deep | (maskOf(v0, v1, v2, v3, 0x2c) & outside);
     for (;;) {
       const candidates = (depth <= 1 ? top : deep) & remaining;
       if (candidates == 0) break;
@@ -387,17 +433,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
       remaining &= ~((<u64>2 << bit) - 1);
       const p = position + <i32>bit;
       const byte = <i32>load<u8>(INPUT + <usize>p);
-      if (byte == 0x22) {
-        if (depth != 1 || !isObject) continue;
-        if (expectKey) {
-          if (!readKey(p, length)) return carry(p);
-        } else if (pendingField != FIELD_NONE) {
-          if (!readCapturedValue(p, length)) return carry(p);
-        }
-        continue;
-      }
       if (byte == 0x7b || byte == 0x5b) {
-        if (depth == 1) clearPendingField();
         if (depth >= MAX_NESTING) {
           if (tooDeepOffset < 0) tooDeepOffset = <i32>(base + <f64>p - recordStartAbsolute);
         } else {
@@ -406,7 +442,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
         depth++;
         if (depth == 1) {
           isObject = byte == 0x7b;
-          expectKey = true;
+          if (isObject && !readMember(p, length)) return carry(p, 0);
         }
         continue;
       }
@@ -420,14 +456,12 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
           stopPosition = p;
           return STATUS_MISMATCHED;
         }
-        if (depth == 1) clearPendingField();
         depth--;
         continue;
       }
       if (byte == 0x2c) {
         if (depth == 1) {
-          clearPendingField();
-          expectKey = true;
+          if (isObject && !readMember(p, length)) return carry(p, 1);
           continue;
         }
         if (depth != 0) continue;
@@ -453,8 +487,6 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
         // The whitespace skipped holds no tokens; the record's first byte is the next one.
         continue;
       }
-      // A colon at the top level of a record: a value follows.
-      if (depth == 1) expectKey = false;
     }
     if (limit < n) {
       const p = position + limit;
@@ -486,11 +518,15 @@ function bracketMask(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
   return maskOf(w0, w1, w2, w3, 0x7b) | maskOf(w0, w1, w2, w3, 0x7d);
 }
 
-/** The input ends inside a top-level string that must be read whole: it is handed in again. */
-function carry(quote: i32): i32 {
-  carryFrom = quote;
+/**
+ * The input ends inside the top-level member after the '{' or ',' at `token`, which must be read
+ * whole: it is handed in again from there, with the depth it was met at.
+ */
+function carry(token: i32, depthAtToken: i32): i32 {
+  carryFrom = token;
+  depth = depthAtToken;
   inStringCarry = 0;
   escapeCarry = 0;
-  stopPosition = quote;
+  stopPosition = token;
   return STATUS_END;
 }
