@@ -16,7 +16,7 @@ export enum ScanStatus {
   Mismatched = 5,
 }
 
-/** A record the scanner completed, in the positions of its input. */
+/** A record the scanner completed, in the positions of its input; valid until the next row is read. */
 export interface ScannedRecord {
   /** Its first byte; -1 when it began in an earlier call. */
   readonly start: number;
@@ -93,6 +93,14 @@ export class RecordScanner {
   private readonly arena: Buffer;
   /** Interned eventSource values by id, decoded once. */
   private eventSources: string[] = [];
+  private readonly found: { -readonly [K in keyof ScannedRecord]: ScannedRecord[K] } = {
+    start: 0,
+    end: 0,
+    eventSource: undefined,
+    eventSourceId: -1,
+    eventId: undefined,
+    tooDeepOffset: -1,
+  };
 
   constructor() {
     compiled ??= new Module(Buffer.from(RECORD_SCANNER_WASM_BASE64, 'base64'));
@@ -146,37 +154,42 @@ export class RecordScanner {
     return this.exports.endedInString() !== 0;
   }
 
-  /** The `n`th record completed by the last call. */
+  /**
+   * The `n`th record completed by the last call, in one object reused from row to row (a log holds
+   * millions of records; the caller copies what it keeps).
+   */
   row(n: number): ScannedRecord {
     const rows = this.rowsView;
     const at = n * ROW_INTS;
     const sourceKind = rows[at + 2] as number;
     const flags = rows[at + 5] as number;
-    let eventSource: string | undefined;
-    if (sourceKind >= 0) eventSource = this.eventSourceOf(sourceKind);
-    else if (sourceKind === SOURCE_COPIED) {
-      const offset = rows[at + 3] as number;
-      eventSource = decodeJsonString(
-        this.arena.subarray(offset, offset + (rows[at + 4] as number)),
-        (flags & SOURCE_ESCAPED_FLAG) !== 0,
-      );
-    }
+    const found = this.found;
+    found.start = rows[at] as number;
+    found.end = rows[at + 1] as number;
+    found.eventSourceId = sourceKind;
+    found.eventSource =
+      sourceKind >= 0
+        ? this.eventSourceOf(sourceKind)
+        : sourceKind === SOURCE_COPIED
+          ? this.decodeArena(
+              rows[at + 3] as number,
+              rows[at + 4] as number,
+              (flags & SOURCE_ESCAPED_FLAG) !== 0,
+            )
+          : undefined;
     const idLength = rows[at + 7] as number;
-    const idOffset = rows[at + 6] as number;
-    return {
-      start: rows[at] as number,
-      end: rows[at + 1] as number,
-      eventSource,
-      eventSourceId: sourceKind,
-      eventId:
-        idLength < 0
-          ? undefined
-          : decodeJsonString(
-              this.arena.subarray(idOffset, idOffset + idLength),
-              (flags & ID_ESCAPED_FLAG) !== 0,
-            ),
-      tooDeepOffset: rows[at + 8] as number,
-    };
+    found.eventId =
+      idLength < 0
+        ? undefined
+        : this.decodeArena(rows[at + 6] as number, idLength, (flags & ID_ESCAPED_FLAG) !== 0);
+    found.tooDeepOffset = rows[at + 8] as number;
+    return found;
+  }
+
+  private decodeArena(offset: number, length: number, escaped: boolean): string | undefined {
+    return escaped
+      ? decodeJsonString(this.arena.subarray(offset, offset + length), true)
+      : this.arena.toString('utf8', offset, offset + length);
   }
 
   private eventSourceOf(id: number): string {

@@ -172,6 +172,21 @@ function maskOf(v0: v128, v1: v128, v2: v128, v3: v128, byte: i32): u64 {
 }
 
 @inline
+function anyByte(v0: v128, v1: v128, v2: v128, v3: v128, byte: i32): bool {
+  const b = i8x16.splat(<i8>byte);
+  return v128.any_true(
+    v128.or(v128.or(i8x16.eq(v0, b), i8x16.eq(v1, b)), v128.or(i8x16.eq(v2, b), i8x16.eq(v3, b))),
+  );
+}
+
+@inline
+function anyControl(v0: v128, v1: v128, v2: v128, v3: v128): bool {
+  // The least unsigned byte of the block is below 0x20.
+  const least = i8x16.min_u(i8x16.min_u(v0, v1), i8x16.min_u(v2, v3));
+  return v128.any_true(i8x16.lt_u(least, i8x16.splat(0x20)));
+}
+
+@inline
 function controlMaskOf(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
   const b = i8x16.splat(0x20);
   return (
@@ -399,6 +414,8 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
   baseOffset = base;
   if (continuing) recordStart = -1;
   else beginRecord(start, base + <f64>start);
+  // The depth in a local: a global is a load and a store at every bracket.
+  let d = depth;
   let position = start;
   while (position < length) {
     const n = min(64, length - position);
@@ -409,7 +426,8 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
     const v2 = v128.load(at, 32);
     const v3 = v128.load(at, 48);
     const quotes = maskOf(v0, v1, v2, v3, 0x22) & valid;
-    const backslashes = maskOf(v0, v1, v2, v3, 0x5c) & valid;
+    // Most blocks hold no backslash and no control character: their masks are built only when one is there.
+    const backslashes = anyByte(v0, v1, v2, v3, 0x5c) ? maskOf(v0, v1, v2, v3, 0x5c) & valid : 0;
     // simdjson's escape scan: the bytes after an odd run of backslashes are escaped.
     const potentialEscape = backslashes & ~escapeCarry;
     const escapeAndTerminal = (((potentialEscape << 1) | ODD_BITS) - potentialEscape) ^ ODD_BITS;
@@ -421,50 +439,53 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
     // A backslash outside a string is an ordinary byte to the scan: the masks after it are redone.
     // An unescaped control character inside one breaks the log.
     const special =
-      (backslashes & outside) | (controlMaskOf(v0, v1, v2, v3) & inString & ~escaped & valid);
+      (backslashes & outside) |
+      (anyControl(v0, v1, v2, v3) ? controlMaskOf(v0, v1, v2, v3) & inString & ~escaped & valid : 0);
     const limit = special == 0 ? n : <i32>ctz(special);
     let remaining: u64 = limit == 64 ? <u64>-1 : (<u64>1 << <u64>limit) - 1;
     const deep = bracketMask(v0, v1, v2, v3) & outside;
     const top = deep | (maskOf(v0, v1, v2, v3, 0x2c) & outside);
     for (;;) {
-      const candidates = (depth <= 1 ? top : deep) & remaining;
+      const candidates = (d <= 1 ? top : deep) & remaining;
       if (candidates == 0) break;
       const bit = ctz(candidates);
       remaining &= ~((<u64>2 << bit) - 1);
       const p = position + <i32>bit;
       const byte = <i32>load<u8>(INPUT + <usize>p);
       if (byte == 0x7b || byte == 0x5b) {
-        if (depth >= MAX_NESTING) {
+        if (d >= MAX_NESTING) {
           if (tooDeepOffset < 0) tooDeepOffset = <i32>(base + <f64>p - recordStartAbsolute);
         } else {
-          store<u8>(NESTING + <usize>depth, <u8>byte);
+          store<u8>(NESTING + <usize>d, <u8>byte);
         }
-        depth++;
-        if (depth == 1) {
+        d++;
+        if (d == 1) {
           isObject = byte == 0x7b;
           if (isObject && !readMember(p, length)) return carry(p, 0);
         }
         continue;
       }
       if (byte == 0x7d || byte == 0x5d) {
-        if (depth == 0) {
+        if (d == 0) {
           if (byte == 0x5d) emitRow(p);
           stopPosition = p;
+          depth = d;
           return STATUS_ARRAY_END;
         }
-        if (depth <= MAX_NESTING && (load<u8>(NESTING + <usize>(depth - 1)) == 0x7b) != (byte == 0x7d)) {
+        if (d <= MAX_NESTING && (load<u8>(NESTING + <usize>(d - 1)) == 0x7b) != (byte == 0x7d)) {
           stopPosition = p;
+          depth = d;
           return STATUS_MISMATCHED;
         }
-        depth--;
+        d--;
         continue;
       }
       if (byte == 0x2c) {
-        if (depth == 1) {
+        if (d == 1) {
           if (isObject && !readMember(p, length)) return carry(p, 1);
           continue;
         }
-        if (depth != 0) continue;
+        if (d != 0) continue;
         emitRow(p);
         // Between two records: the next one starts at the first byte that is not whitespace.
         let next = p + 1;
@@ -472,18 +493,22 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
         if (next == length) {
           stopPosition = length;
           betweenRecords = true;
+          depth = d;
           return STATUS_END;
         }
         const first = <i32>load<u8>(INPUT + <usize>next);
         if (first == 0x2c || first == 0x5d) {
           stopPosition = next;
+          depth = d;
           return STATUS_NO_RECORD;
         }
         if (rowCount == ROW_CAPACITY) {
           stopPosition = next;
+          depth = d;
           return STATUS_ROWS_FULL;
         }
         beginRecord(next, base + <f64>next);
+        d = 0;
         // The whitespace skipped holds no tokens; the record's first byte is the next one.
         continue;
       }
@@ -492,6 +517,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
       const p = position + limit;
       if (load<u8>(INPUT + <usize>p) != 0x5c) {
         stopPosition = p;
+        depth = d;
         return STATUS_CONTROL_CHARACTER;
       }
       position = p + 1;
@@ -504,6 +530,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
     escapeCarry = (escapes >> last) & 1;
     position += n;
   }
+  depth = d;
   return STATUS_END;
 }
 
