@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { type RawRecord, RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
+import { compileRecordScanner } from '../../lambda/core/wasm/build';
+import { RECORD_SCANNER_WASM_BASE64 } from '../../lambda/core/wasm/record-scanner-wasm';
+
+const keepBedrock = (eventSource: string) => eventSource === 'bedrock.amazonaws.com';
+
+function splitKeeping(text: string, chunkSize: number): RawRecord[] {
+  const splitter = new RecordsArraySplitter({ keepEventSource: keepBedrock });
+  const bytes = Buffer.from(text);
+  const records: RawRecord[] = [];
+  for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+    records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
+    if (splitter.failure) throw splitter.failure;
+  }
+  splitter.end();
+  return records;
+}
+
+describe('the record scanner (WebAssembly)', () => {
+  it('is the committed module compiled from its source (npm run build:wasm)', async () => {
+    const compiled = await compileRecordScanner();
+
+    expect(Buffer.from(compiled).toString('base64')).toBe(RECORD_SCANNER_WASM_BASE64);
+  }, 60_000);
+
+  it.each([1, 5, 64, 4096])(
+    'passes over a backslash outside a string as an ordinary byte, as a byte-at-a-time scan does (%i-byte chunks)',
+    (chunkSize) => {
+      const text =
+        '{"Records":[{"eventSource":"s3.amazonaws.com","a":\\"x"},' +
+        '{"eventSource":"bedrock.amazonaws.com","eventID":"b-1"}]}';
+
+      const records = splitKeeping(text, chunkSize);
+
+      expect(records.map((record) => [record.eventSource, record.skipped])).toEqual([
+        ['s3.amazonaws.com', true],
+        ['bedrock.amazonaws.com', undefined],
+      ]);
+    },
+  );
+
+  it('keeps a record whose eventSource it cannot read across a chunk (kilobytes of whitespace), never skips it on a guess', () => {
+    const spaces = ' '.repeat(8_000);
+    const text = `{"Records":[{"eventSource":${spaces}"s3.amazonaws.com","eventID":"s-1"},{"eventID":"next"}]}`;
+
+    const records = splitKeeping(text, 1024);
+
+    expect(records[0]?.skipped).toBeUndefined();
+    expect(records[0]?.eventSource).toBeUndefined();
+    expect(JSON.parse(records[0]?.bytes.toString() ?? '')).toMatchObject({ eventSource: 's3.amazonaws.com' });
+    expect(records[1]?.eventId).toBe('next');
+  });
+
+  it('reads an eventSource cut by every chunk boundary, with the whitespace pretty-printing puts around it', () => {
+    const text =
+      '{"Records":[\n  {\n    "eventID" :  "b-1" ,\n    "eventSource" :\n "bedrock.amazonaws.com"\n  }\n]}';
+
+    for (let chunkSize = 1; chunkSize <= text.length; chunkSize++) {
+      const [record] = splitKeeping(text, chunkSize);
+      expect([record?.eventSource, record?.eventId, record?.skipped]).toEqual([
+        'bedrock.amazonaws.com',
+        'b-1',
+        undefined,
+      ]);
+    }
+  });
+
+  it('names the eventSource of records of thousands of services (more than it interns)', () => {
+    const records = Array.from({ length: 5_000 }, (_, n) => ({
+      eventSource: `s${n}.amazonaws.com`,
+      eventID: `e-${n}`,
+    }));
+    const text = JSON.stringify({ Records: records });
+
+    const split = splitKeeping(text, 65_536);
+
+    expect(split.map((record) => record.eventSource)).toEqual(records.map((record) => record.eventSource));
+    expect(split.map((record) => record.eventId)).toEqual(records.map((record) => record.eventID));
+    expect(split.every((record) => record.skipped)).toBe(true);
+  });
+
+  it('reports every record of a chunk holding more than fit in one call', () => {
+    const text = JSON.stringify({ Records: Array.from({ length: 10_000 }, (_, n) => ({ eventID: `${n}` })) });
+
+    const split = splitKeeping(text, text.length);
+
+    expect(split).toHaveLength(10_000);
+    expect(split.at(-1)?.eventId).toBe('9999');
+  });
+});
