@@ -21,6 +21,8 @@ export function asBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /**
  * A field of an object by name, falling back to a case-insensitive match: some published records
  * carry `principalid` or `sessioncontext`.
@@ -29,7 +31,13 @@ export function field(object: JsonObject | undefined, name: string): unknown {
   if (!object) return undefined;
   if (name in object) return object[name];
   const lower = name.toLowerCase();
+  // A key can lower-case to an ASCII name only when it has the name's length (the one non-ASCII
+  // letter that lower-cases to ASCII, the Kelvin sign, is one code unit as its `k` is), so most
+  // keys are passed over without a lower-cased copy: a field absent from a record is looked for
+  // in every key the record has.
+  const sameLengthOnly = !NON_ASCII.test(lower);
   for (const key of Object.keys(object)) {
+    if (sameLengthOnly && key.length !== lower.length) continue;
     if (key.toLowerCase() === lower) return object[key];
   }
   return undefined;

@@ -2,22 +2,13 @@ import { keyAttributeValue } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
-import {
-  asBoolean,
-  asObject,
-  asText,
-  compact,
-  field,
-  type JsonObject,
-  objectField,
-  textField,
-} from './json-fields';
-import { toPrincipalFields } from './principal';
+import { asBoolean, asObject, asText, field, type JsonObject, objectField, textField } from './json-fields';
+import { type PrincipalFieldsRead, readPrincipalFields } from './principal';
 import {
   type ChangedPaths,
   MAX_PAYLOAD_BYTES,
-  storedItemSize,
   storedSize,
+  toSizedStorablePayload,
   toStorablePayload,
   toStorableText,
 } from './storable-payload';
@@ -53,7 +44,6 @@ const MAX_RESOURCES_BYTES = 32 * 1024;
 export const MAX_ITEM_BYTES = 400 * 1024 - 16 * 1024;
 const MAX_ARN_SEARCH_DEPTH = 8;
 const SECONDS_PER_DAY = 86_400;
-const ARN_KEY = /arns?$/i;
 
 /**
  * Why a record with this eventSource is not a CloudTrail record, or undefined: `aws:s3`,
@@ -95,6 +85,63 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
+// `YYYY-MM-DDTHH:MM:SSZ`: where each separator stands, and what it is.
+const CLOUDTRAIL_TIME_SEPARATORS: readonly (readonly [number, number])[] = [
+  [4, 0x2d],
+  [7, 0x2d],
+  [10, 0x54],
+  [13, 0x3a],
+  [16, 0x3a],
+  [19, 0x5a],
+];
+const CLOUDTRAIL_TIME_LENGTH = 20;
+// Date.UTC takes the years 0-99 for 1900-1999; earlier years are left to Date.parse.
+const MIN_DATE_UTC_YEAR = 100;
+
+/** The number written in `text` from `start`, `count` decimal digits; -1 when one is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let index = start; index < start + count; index++) {
+    const digit = text.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * eventTime in epoch milliseconds when it is written exactly as CloudTrail writes it,
+ * `YYYY-MM-DDTHH:MM:SSZ`, and is a real time of the years 0100-9999; else undefined, and
+ * {@link parseEventTime}'s general rules decide. Nearly every record is read here: its digits in
+ * place, where the general rules take a pattern, a Date.parse of a rebuilt text and a Date to
+ * check the range, and every record's time is read twice (its check and its item).
+ */
+function parseCloudTrailTime(text: string): number | undefined {
+  if (text.length !== CLOUDTRAIL_TIME_LENGTH) return undefined;
+  for (const [index, code] of CLOUDTRAIL_TIME_SEPARATORS) {
+    if (text.charCodeAt(index) !== code) return undefined;
+  }
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const inRange =
+    year >= MIN_DATE_UTC_YEAR &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59;
+  return inRange ? Date.UTC(year, month - 1, day, hour, minute, second) : undefined;
+}
+
 /**
  * eventTime in epoch milliseconds, or undefined when it is not a real ISO 8601 time (no February
  * 30th, no hour 24) or it falls outside the years 0000-9999 in UTC, where sort keys would not
@@ -102,6 +149,8 @@ function daysInMonth(year: number, month: number): number {
  * on where they were made.
  */
 export function parseEventTime(eventTime: string): number | undefined {
+  const cloudTrailTime = parseCloudTrailTime(eventTime);
+  if (cloudTrailTime !== undefined) return cloudTrailTime;
   const match = EVENT_TIME_PATTERN.exec(eventTime);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', , sign, offsetHours, offsetMinutes] =
@@ -128,6 +177,7 @@ export function parseEventTime(eventTime: string): number | undefined {
 
 /** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form CloudTrail writes and every sort key uses. */
 export function toSortableTime(eventTime: string): string {
+  if (parseCloudTrailTime(eventTime) !== undefined) return eventTime;
   return `${new Date(parseEventTime(eventTime) as number).toISOString().slice(0, 19)}Z`;
 }
 
@@ -136,6 +186,24 @@ interface ArnCollection {
   bytes: number;
   /** Maps and lists looked into so far. */
   visited: number;
+}
+
+const LOWER_CASE_BIT = 0x20;
+const [LETTER_A, LETTER_R, LETTER_N, LETTER_S] = [0x61, 0x72, 0x6e, 0x73];
+
+/**
+ * Whether a key names ARNs: it ends in `arn` or `arns`, in any case of those ASCII letters (what
+ * `/arns?$/i` matches). Read from its last letters: every key of every payload is asked.
+ */
+function isArnKey(key: string): boolean {
+  const letterAt = (index: number) => key.charCodeAt(index) | LOWER_CASE_BIT;
+  const end = key.length > 0 && letterAt(key.length - 1) === LETTER_S ? key.length - 1 : key.length;
+  return (
+    end >= 3 &&
+    letterAt(end - 3) === LETTER_A &&
+    letterAt(end - 2) === LETTER_R &&
+    letterAt(end - 1) === LETTER_N
+  );
 }
 
 // ARN fields sit near the top of a payload; a payload of megabytes is not searched to its end.
@@ -162,7 +230,7 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
   if (!object) return;
   for (const key of Object.keys(object)) {
     const element = object[key];
-    if (ARN_KEY.test(key)) {
+    if (isArnKey(key)) {
       if (Array.isArray(element)) for (const arn of element) addArn(collection, arn);
       else addArn(collection, element);
     } else if (typeof element === 'object') {
@@ -197,39 +265,12 @@ const PAYLOAD_NAMES: readonly PayloadName[] = [
   'additionalEventData',
 ];
 
-function payloadFields(
-  name: PayloadName,
-  value: unknown,
-  maxBytes: number,
-  changed: ChangedPaths,
-): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  const payload = toStorablePayload(value, `/${name}`, changed, maxBytes);
-  return payload.truncated
-    ? { [name]: payload.value, [`${name}Truncated`]: true }
-    : { [name]: payload.value };
-}
-
 type TextAttribute = Exclude<
   {
     [K in keyof MlEventItem]-?: MlEventItem[K] extends string | undefined ? K : never;
   }[keyof MlEventItem],
   KeyTextAttribute | 'logFile'
 >;
-
-/** Caps every text attribute and makes it well-formed, noting what it changed. */
-function storableTexts(
-  texts: Partial<Record<TextAttribute, string | undefined>>,
-  changed: ChangedPaths,
-): Partial<Record<TextAttribute, string>> {
-  const stored: Partial<Record<TextAttribute, string>> = {};
-  for (const [name, value] of Object.entries(texts) as [TextAttribute, string | undefined][]) {
-    if (value === undefined) continue;
-    const maxBytes = name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES;
-    stored[name] = toStorableText(value, maxBytes, `/${name}`, changed);
-  }
-  return stored;
-}
 
 /** Attributes that are a key of the table or of some index (see `table-schema.ts`). */
 type KeyTextAttribute =
@@ -244,24 +285,47 @@ type KeyTextAttribute =
   | 'resourceArn';
 
 /**
- * Key attributes by the digest rule of `toKeyValue`, each within its budget
- * (`keyAttributeValue`), so that every multi-attribute index key fits DynamoDB's aggregate limits
- * (2,048 bytes for a partition key, 1,024 for a sort key); distinct values are kept distinct. A value
- * CloudTrail logged (`loggedAs`) that does not fit has its path in changedPaths.
+ * An item's attributes in the order they are set, absent ones left out, with their stored size
+ * (`storedItemSize`) counted as they come: an item is made once, not copied at each step and then
+ * walked again to be measured.
  */
-function keyTexts(
-  texts: Partial<Record<KeyTextAttribute, string | undefined>>,
-  changed: ChangedPaths,
-  logged: ReadonlySet<KeyTextAttribute>,
-): Partial<Record<KeyTextAttribute, string>> {
-  const stored: Partial<Record<KeyTextAttribute, string>> = {};
-  for (const [name, value] of Object.entries(texts) as [KeyTextAttribute, string | undefined][]) {
-    if (value === undefined) continue;
-    const key = keyAttributeValue(name, value);
-    if (key !== value && logged.has(name)) changed.push(`/${name}`);
-    stored[name] = key;
+class ItemAttributes {
+  readonly values: Record<string, unknown> = {};
+  storedBytes = 0;
+
+  constructor(private readonly changed: ChangedPaths) {}
+
+  set(name: string, value: unknown): void {
+    if (value === undefined) return;
+    this.values[name] = value;
+    // Attribute names are ASCII: a byte each.
+    this.storedBytes += name.length + storedSize(value);
   }
-  return stored;
+
+  /** A text attribute capped and made well-formed, its path in changedPaths when that changed it. */
+  storableText(name: TextAttribute, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const stored = toStorableText(value, name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES);
+    if (stored !== value) this.changed.push(`/${name}`);
+    return stored;
+  }
+
+  setText(name: TextAttribute, value: string | undefined): void {
+    this.set(name, this.storableText(name, value));
+  }
+
+  /**
+   * A key attribute by the digest rule of `toKeyValue`, within its budget (`keyAttributeValue`), so
+   * that every multi-attribute index key fits DynamoDB's aggregate limits (2,048 bytes for a
+   * partition key, 1,024 for a sort key); distinct values are kept distinct. A value CloudTrail
+   * logged (`logged`) that does not fit has its path in changedPaths.
+   */
+  keyText(name: KeyTextAttribute, value: string | undefined, logged: boolean): string | undefined {
+    if (value === undefined) return undefined;
+    const key = keyAttributeValue(name, value);
+    if (key !== value && logged) this.changed.push(`/${name}`);
+    return key;
+  }
 }
 
 /**
@@ -271,18 +335,31 @@ function keyTexts(
  * is the session ARN of an assumed role, `arn:<partition>:sts::<account>:assumed-role/<role
  * name>/<session name>`, made of the role (the principal) and the session name (principalId's end).
  */
-function withoutDerivableCopies<
-  T extends { principalArn?: string; principalId?: string; principalAccountId?: string },
->(caller: T, principal: string, recipientAccountId: string | undefined): T {
+function setCallerTexts(
+  item: ItemAttributes,
+  caller: PrincipalFieldsRead,
+  recipientAccountId: string | undefined,
+): void {
   const { principalArn, principalAccountId } = caller;
-  return {
-    ...caller,
-    principalAccountId: principalAccountId === recipientAccountId ? undefined : principalAccountId,
-    principalArn:
-      principalArn !== undefined && principalArn === sessionArnOf(principal, caller.principalId)
-        ? undefined
-        : principalArn,
-  };
+  item.setText(
+    'principalArn',
+    principalArn !== undefined &&
+      principalArn === sessionArnOf(caller.principal as string, caller.principalId)
+      ? undefined
+      : principalArn,
+  );
+  item.setText('principalId', caller.principalId);
+  item.setText(
+    'principalAccountId',
+    principalAccountId === recipientAccountId ? undefined : principalAccountId,
+  );
+  item.setText('userName', caller.userName);
+  item.setText('accessKeyId', caller.accessKeyId);
+  item.setText('invokedBy', caller.invokedBy);
+  item.setText('sourceIdentity', caller.sourceIdentity);
+  item.setText('sessionCreationDate', caller.sessionCreationDate);
+  item.setText('onBehalfOfUserId', caller.onBehalfOfUserId);
+  item.setText('identityStoreArn', caller.identityStoreArn);
 }
 
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
@@ -296,13 +373,17 @@ export function sessionArnOf(roleArn: string, principalId: string | undefined): 
   return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${principalId.slice(separator + 1)}`;
 }
 
+const S3_URL_PREFIX = 's3://';
+
 /**
  * The log file as stored: an S3 object's key (the function only reads its trail bucket, the
  * stack's `LogBucketName` output), or the URL of a file read from elsewhere (`file://...`).
  */
 function logFileToStore(logFile: string): string {
-  const s3 = /^s3:\/\/[^/]+\//.exec(logFile);
-  return s3 ? logFile.slice(s3[0].length) : logFile;
+  if (!logFile.startsWith(S3_URL_PREFIX)) return logFile;
+  const keyStart = logFile.indexOf('/', S3_URL_PREFIX.length);
+  // A bucket name of one character at least, as in `s3://<bucket>/<key>`.
+  return keyStart > S3_URL_PREFIX.length ? logFile.slice(keyStart + 1) : logFile;
 }
 
 /** tlsDetails is a small map; one larger than this is no TLS detail and is cut, its path changed. */
@@ -314,32 +395,20 @@ const MAX_TLS_DETAILS_BYTES = 4 * 1024;
  * for `Management`, and an eventCategory other than `Management` stands for `false`; what
  * disagrees, or is logged alone, is stored as logged.
  */
-function categoryFields(
+function setCategory(
+  item: ItemAttributes,
   managementEvent: boolean | undefined,
   eventCategory: string | undefined,
-): { managementEvent?: boolean; eventCategory?: string } {
-  if (managementEvent === true && eventCategory === 'Management') return { managementEvent };
-  if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management')
-    return { eventCategory };
-  return compact({ managementEvent, eventCategory });
+): void {
+  if (managementEvent === true && eventCategory === 'Management') {
+    item.set('managementEvent', managementEvent);
+  } else if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management') {
+    item.set('eventCategory', eventCategory);
+  } else {
+    item.set('managementEvent', managementEvent);
+    item.set('eventCategory', eventCategory);
+  }
 }
-
-/**
- * Every changed path is listed, none cut: one per text attribute at most, and each payload's are
- * bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
- * room MAX_ITEM_BYTES leaves.
- */
-function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
-  if (changed.length === 0) return {};
-  return { changedPaths: [...new Set(changed)] };
-}
-
-const LOGGED_KEYS: ReadonlySet<KeyTextAttribute> = new Set([
-  'eventID',
-  'eventName',
-  'errorCode',
-  'recipientAccountId',
-]);
 
 /**
  * Normalizes one valid CloudTrail record (see {@link findRecordDefect}) of a catalogued service
@@ -353,89 +422,81 @@ const LOGGED_KEYS: ReadonlySet<KeyTextAttribute> = new Set([
 export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
   const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
+  const item = new ItemAttributes(changed);
   const loggedTime = record.eventTime as string;
   const eventTime = toSortableTime(loggedTime);
   if (eventTime !== loggedTime) changed.push('/eventTime');
   const awsRegion = asText(record.awsRegion);
-  const identity = objectField(record, 'userIdentity');
-  const { principal, principalType, actor, mfaAuthenticated, ...caller } = toPrincipalFields(
-    identity,
-    awsRegion,
-  );
+  const caller = readPrincipalFields(objectField(record, 'userIdentity'), awsRegion);
   const resourceArns = collectResourceArns(record);
   const retentionDays = context.retentionDays ?? 0;
-  const eventCategory = asText(record.eventCategory);
-  const keys = keyTexts(
-    {
-      eventID: record.eventID as string,
-      eventName: record.eventName as string,
-      errorCode: asText(record.errorCode),
-      recipientAccountId:
-        asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
-      principal,
-      actor,
-      resourceArn: resourceArns[0],
-    },
-    changed,
-    LOGGED_KEYS,
+  // Keys first, in this order, as the order of changedPaths follows.
+  const eventID = item.keyText('eventID', record.eventID as string, true) as string;
+  const eventName = item.keyText('eventName', record.eventName as string, true);
+  const errorCode = item.keyText('errorCode', asText(record.errorCode), true);
+  const recipientAccountId = item.keyText(
+    'recipientAccountId',
+    asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
+    true,
   );
-  const eventID = keys.eventID as string;
-  const base = compact({
-    eventID,
-    eventTime,
-    ...storableTexts({ eventTimeAsLogged: eventTime === loggedTime ? undefined : loggedTime }, changed),
-    service,
-    keyShard: keyShardOf(service, eventID),
-    ...storableTexts({ eventSource: record.eventSource as string }, changed),
-    eventName: keys.eventName,
-    ...storableTexts(
-      { eventVersion: asText(record.eventVersion), eventType: asText(record.eventType) },
-      changed,
-    ),
-    ...categoryFields(
-      asBoolean(record.managementEvent),
-      storableTexts({ eventCategory }, changed).eventCategory,
-    ),
-    readOnly: asBoolean(record.readOnly),
-    ...storableTexts({ awsRegion }, changed),
-    recipientAccountId: keys.recipientAccountId,
-    ...storableTexts(
-      {
-        requestID: textField(record, 'requestID'),
-        sharedEventID: textField(record, 'sharedEventID'),
-        sourceIPAddress: textField(record, 'sourceIPAddress'),
-        userAgent: asText(record.userAgent),
-        vpcEndpointId: textField(record, 'vpcEndpointId'),
-        vpcEndpointAccountId: textField(record, 'vpcEndpointAccountId'),
-      },
-      changed,
-    ),
-    tlsDetails: tlsDetailsOf(record.tlsDetails, changed),
-    errorCode: keys.errorCode,
-    ...storableTexts({ errorMessage: asText(record.errorMessage) }, changed),
-    principal: keys.principal,
-    ...storableTexts({ principalType }, changed),
-    ...storableTexts(withoutDerivableCopies(caller, principal, keys.recipientAccountId), changed),
-    mfaAuthenticated,
-    actor: keys.actor,
-    resourceArn: keys.resourceArn,
-    resourceArns: resourceArns.length > 0 ? resourceArns : undefined,
-    logFile: logFileToStore(context.logFile),
-    expiresAt:
-      retentionDays > 0
-        ? Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY
-        : undefined,
-  });
-  let budget = MAX_ITEM_BYTES - storedItemSize(base) - PAYLOAD_ATTRIBUTES_BYTES;
-  const payloads: Record<string, unknown> = {};
+  const principal = item.keyText('principal', caller.principal, false);
+  const actor = item.keyText('actor', caller.actor, false);
+  const resourceArn = item.keyText('resourceArn', resourceArns[0], false);
+
+  item.set('eventID', eventID);
+  item.set('eventTime', eventTime);
+  item.setText('eventTimeAsLogged', eventTime === loggedTime ? undefined : loggedTime);
+  item.set('service', service);
+  item.set('keyShard', keyShardOf(service, eventID));
+  item.setText('eventSource', record.eventSource as string);
+  item.set('eventName', eventName);
+  item.setText('eventVersion', asText(record.eventVersion));
+  item.setText('eventType', asText(record.eventType));
+  const managementEvent = asBoolean(record.managementEvent);
+  setCategory(item, managementEvent, item.storableText('eventCategory', asText(record.eventCategory)));
+  item.set('readOnly', asBoolean(record.readOnly));
+  item.setText('awsRegion', awsRegion);
+  item.set('recipientAccountId', recipientAccountId);
+  item.setText('requestID', textField(record, 'requestID'));
+  item.setText('sharedEventID', textField(record, 'sharedEventID'));
+  item.setText('sourceIPAddress', textField(record, 'sourceIPAddress'));
+  item.setText('userAgent', asText(record.userAgent));
+  item.setText('vpcEndpointId', textField(record, 'vpcEndpointId'));
+  item.setText('vpcEndpointAccountId', textField(record, 'vpcEndpointAccountId'));
+  item.set('tlsDetails', tlsDetailsOf(record.tlsDetails, changed));
+  item.set('errorCode', errorCode);
+  item.setText('errorMessage', asText(record.errorMessage));
+  item.set('principal', principal);
+  item.setText('principalType', caller.principalType);
+  setCallerTexts(item, caller, recipientAccountId);
+  item.set('mfaAuthenticated', caller.mfaAuthenticated);
+  item.set('actor', actor);
+  item.set('resourceArn', resourceArn);
+  item.set('resourceArns', resourceArns.length > 0 ? resourceArns : undefined);
+  item.set('logFile', logFileToStore(context.logFile));
+  item.set(
+    'expiresAt',
+    retentionDays > 0
+      ? Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY
+      : undefined,
+  );
+
+  let budget = MAX_ITEM_BYTES - item.storedBytes - PAYLOAD_ATTRIBUTES_BYTES;
   for (const [index, name] of PAYLOAD_NAMES.entries()) {
+    const value = record[name];
+    if (value === undefined || value === null) continue;
     // Each payload gets an even share of what is left, so the last ones are never starved.
     const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
-    const fields = payloadFields(name, record[name], Math.min(MAX_PAYLOAD_BYTES, share), changed);
-    budget -= storedSize(fields[name] ?? '');
-    Object.assign(payloads, fields);
+    const payload = toSizedStorablePayload(value, `/${name}`, changed, Math.min(MAX_PAYLOAD_BYTES, share));
+    item.values[name] = payload.value;
+    if (payload.truncated) item.values[`${name}Truncated`] = true;
+    budget -= payload.storedBytes;
   }
-  return { ...base, ...payloads, ...changedPathsField(changed) } as MlEventItem;
+  // Every changed path is listed, none cut: one per text attribute at most, and each payload's are
+  // bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
+  // room MAX_ITEM_BYTES leaves.
+  if (changed.length > 0) item.values.changedPaths = [...new Set(changed)];
+  return item.values as unknown as MlEventItem;
 }
 
 function tlsDetailsOf(value: unknown, changed: ChangedPaths): unknown {
