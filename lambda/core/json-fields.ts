@@ -21,7 +21,11 @@ export function asBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
+/** Whether every character of `text` is ASCII (one byte of UTF-8, one code unit, each). */
+export function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
 
 /**
  * A field of an object by name, falling back to a case-insensitive match: some published records
@@ -30,14 +34,17 @@ const NON_ASCII = /[\u0080-\uffff]/;
 export function field(object: JsonObject | undefined, name: string): unknown {
   if (!object) return undefined;
   if (name in object) return object[name];
-  const lower = name.toLowerCase();
-  // A key can lower-case to an ASCII name only when it has the name's length (the one non-ASCII
-  // letter that lower-cases to ASCII, the Kelvin sign, is one code unit as its `k` is), so most
-  // keys are passed over without a lower-cased copy: a field absent from a record is looked for
-  // in every key the record has.
-  const sameLengthOnly = !NON_ASCII.test(lower);
-  for (const key of Object.keys(object)) {
-    if (sameLengthOnly && key.length !== lower.length) continue;
+  // Most lookups that get here are of a field the record does not have, and they are asked of
+  // every record, so no key is copied to be lower-cased unless it can match: a key can lower-case
+  // to an ASCII name only when it has the name's length (the one non-ASCII letter that lower-cases
+  // to ASCII, the Kelvin sign, is one code unit as its `k` is). for...in with an own-key check
+  // meets the keys Object.keys gives, in its order, without making their array.
+  const asciiName = isAscii(name);
+  let lower: string | undefined;
+  for (const key in object) {
+    if (asciiName && key.length !== name.length) continue;
+    if (!Object.hasOwn(object, key)) continue;
+    lower ??= name.toLowerCase();
     if (key.toLowerCase() === lower) return object[key];
   }
   return undefined;

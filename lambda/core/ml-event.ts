@@ -7,7 +7,8 @@ import { type PrincipalFieldsRead, readPrincipalFields } from './principal';
 import {
   type ChangedPaths,
   MAX_PAYLOAD_BYTES,
-  storedSize,
+  type SizedStorablePayload,
+  storedItemSize,
   toSizedStorablePayload,
   toStorablePayload,
   toStorableText,
@@ -284,48 +285,37 @@ type KeyTextAttribute =
   | 'actor'
   | 'resourceArn';
 
+/** An item while it is made: attributes are added in the order they are stored. */
+type ItemDraft = { -readonly [K in keyof MlEventItem]?: MlEventItem[K] };
+
+/** A text attribute capped and made well-formed, its path in changedPaths when that changed it. */
+function storableText(
+  name: TextAttribute,
+  value: string | undefined,
+  changed: ChangedPaths,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const stored = toStorableText(value, name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES);
+  if (stored !== value) changed.push(`/${name}`);
+  return stored;
+}
+
 /**
- * An item's attributes in the order they are set, absent ones left out, with their stored size
- * (`storedItemSize`) counted as they come: an item is made once, not copied at each step and then
- * walked again to be measured.
+ * A key attribute by the digest rule of `toKeyValue`, within its budget (`keyAttributeValue`), so
+ * that every multi-attribute index key fits DynamoDB's aggregate limits (2,048 bytes for a
+ * partition key, 1,024 for a sort key); distinct values are kept distinct. A value CloudTrail
+ * logged (`logged`) that does not fit has its path in changedPaths.
  */
-class ItemAttributes {
-  readonly values: Record<string, unknown> = {};
-  storedBytes = 0;
-
-  constructor(private readonly changed: ChangedPaths) {}
-
-  set(name: string, value: unknown): void {
-    if (value === undefined) return;
-    this.values[name] = value;
-    // Attribute names are ASCII: a byte each.
-    this.storedBytes += name.length + storedSize(value);
-  }
-
-  /** A text attribute capped and made well-formed, its path in changedPaths when that changed it. */
-  storableText(name: TextAttribute, value: string | undefined): string | undefined {
-    if (value === undefined) return undefined;
-    const stored = toStorableText(value, name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES);
-    if (stored !== value) this.changed.push(`/${name}`);
-    return stored;
-  }
-
-  setText(name: TextAttribute, value: string | undefined): void {
-    this.set(name, this.storableText(name, value));
-  }
-
-  /**
-   * A key attribute by the digest rule of `toKeyValue`, within its budget (`keyAttributeValue`), so
-   * that every multi-attribute index key fits DynamoDB's aggregate limits (2,048 bytes for a
-   * partition key, 1,024 for a sort key); distinct values are kept distinct. A value CloudTrail
-   * logged (`logged`) that does not fit has its path in changedPaths.
-   */
-  keyText(name: KeyTextAttribute, value: string | undefined, logged: boolean): string | undefined {
-    if (value === undefined) return undefined;
-    const key = keyAttributeValue(name, value);
-    if (key !== value && logged) this.changed.push(`/${name}`);
-    return key;
-  }
+function keyText(
+  name: KeyTextAttribute,
+  value: string | undefined,
+  changed: ChangedPaths,
+  logged: boolean,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const key = keyAttributeValue(name, value);
+  if (key !== value && logged) changed.push(`/${name}`);
+  return key;
 }
 
 /**
@@ -335,31 +325,43 @@ class ItemAttributes {
  * is the session ARN of an assumed role, `arn:<partition>:sts::<account>:assumed-role/<role
  * name>/<session name>`, made of the role (the principal) and the session name (principalId's end).
  */
-function setCallerTexts(
-  item: ItemAttributes,
+function addCaller(
+  item: ItemDraft,
   caller: PrincipalFieldsRead,
   recipientAccountId: string | undefined,
+  changed: ChangedPaths,
 ): void {
-  const { principalArn, principalAccountId } = caller;
-  item.setText(
+  const principalArn = storableText(
     'principalArn',
-    principalArn !== undefined &&
-      principalArn === sessionArnOf(caller.principal as string, caller.principalId)
+    caller.principalArn !== undefined &&
+      caller.principalArn === sessionArnOf(caller.principal as string, caller.principalId)
       ? undefined
-      : principalArn,
+      : caller.principalArn,
+    changed,
   );
-  item.setText('principalId', caller.principalId);
-  item.setText(
+  if (principalArn !== undefined) item.principalArn = principalArn;
+  const principalId = storableText('principalId', caller.principalId, changed);
+  if (principalId !== undefined) item.principalId = principalId;
+  const principalAccountId = storableText(
     'principalAccountId',
-    principalAccountId === recipientAccountId ? undefined : principalAccountId,
+    caller.principalAccountId === recipientAccountId ? undefined : caller.principalAccountId,
+    changed,
   );
-  item.setText('userName', caller.userName);
-  item.setText('accessKeyId', caller.accessKeyId);
-  item.setText('invokedBy', caller.invokedBy);
-  item.setText('sourceIdentity', caller.sourceIdentity);
-  item.setText('sessionCreationDate', caller.sessionCreationDate);
-  item.setText('onBehalfOfUserId', caller.onBehalfOfUserId);
-  item.setText('identityStoreArn', caller.identityStoreArn);
+  if (principalAccountId !== undefined) item.principalAccountId = principalAccountId;
+  const userName = storableText('userName', caller.userName, changed);
+  if (userName !== undefined) item.userName = userName;
+  const accessKeyId = storableText('accessKeyId', caller.accessKeyId, changed);
+  if (accessKeyId !== undefined) item.accessKeyId = accessKeyId;
+  const invokedBy = storableText('invokedBy', caller.invokedBy, changed);
+  if (invokedBy !== undefined) item.invokedBy = invokedBy;
+  const sourceIdentity = storableText('sourceIdentity', caller.sourceIdentity, changed);
+  if (sourceIdentity !== undefined) item.sourceIdentity = sourceIdentity;
+  const sessionCreationDate = storableText('sessionCreationDate', caller.sessionCreationDate, changed);
+  if (sessionCreationDate !== undefined) item.sessionCreationDate = sessionCreationDate;
+  const onBehalfOfUserId = storableText('onBehalfOfUserId', caller.onBehalfOfUserId, changed);
+  if (onBehalfOfUserId !== undefined) item.onBehalfOfUserId = onBehalfOfUserId;
+  const identityStoreArn = storableText('identityStoreArn', caller.identityStoreArn, changed);
+  if (identityStoreArn !== undefined) item.identityStoreArn = identityStoreArn;
 }
 
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
@@ -395,19 +397,45 @@ const MAX_TLS_DETAILS_BYTES = 4 * 1024;
  * for `Management`, and an eventCategory other than `Management` stands for `false`; what
  * disagrees, or is logged alone, is stored as logged.
  */
-function setCategory(
-  item: ItemAttributes,
+function addCategory(
+  item: ItemDraft,
   managementEvent: boolean | undefined,
   eventCategory: string | undefined,
 ): void {
   if (managementEvent === true && eventCategory === 'Management') {
-    item.set('managementEvent', managementEvent);
+    item.managementEvent = managementEvent;
   } else if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management') {
-    item.set('eventCategory', eventCategory);
+    item.eventCategory = eventCategory;
   } else {
-    item.set('managementEvent', managementEvent);
-    item.set('eventCategory', eventCategory);
+    if (managementEvent !== undefined) item.managementEvent = managementEvent;
+    if (eventCategory !== undefined) item.eventCategory = eventCategory;
   }
+}
+
+/**
+ * The payloads as stored, each within an even share of what the item's other attributes leave
+ * (`itemBytes` is their stored size), so the last ones are never starved.
+ */
+function storablePayloads(
+  record: JsonObject,
+  itemBytes: number,
+  changed: ChangedPaths,
+): (SizedStorablePayload | undefined)[] {
+  let budget = MAX_ITEM_BYTES - itemBytes - PAYLOAD_ATTRIBUTES_BYTES;
+  const payloads: (SizedStorablePayload | undefined)[] = [];
+  for (let index = 0; index < PAYLOAD_NAMES.length; index++) {
+    const name = PAYLOAD_NAMES[index] as PayloadName;
+    const value = record[name];
+    if (value === undefined || value === null) {
+      payloads.push(undefined);
+      continue;
+    }
+    const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
+    const payload = toSizedStorablePayload(value, `/${name}`, changed, Math.min(MAX_PAYLOAD_BYTES, share));
+    payloads.push(payload);
+    budget -= payload.storedBytes;
+  }
+  return payloads;
 }
 
 /**
@@ -422,7 +450,6 @@ function setCategory(
 export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
   const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
-  const item = new ItemAttributes(changed);
   const loggedTime = record.eventTime as string;
   const eventTime = toSortableTime(loggedTime);
   if (eventTime !== loggedTime) changed.push('/eventTime');
@@ -430,73 +457,98 @@ export function toMlEvent(logged: JsonObject, service: string, context: RecordCo
   const caller = readPrincipalFields(objectField(record, 'userIdentity'), awsRegion);
   const resourceArns = collectResourceArns(record);
   const retentionDays = context.retentionDays ?? 0;
-  // Keys first, in this order, as the order of changedPaths follows.
-  const eventID = item.keyText('eventID', record.eventID as string, true) as string;
-  const eventName = item.keyText('eventName', record.eventName as string, true);
-  const errorCode = item.keyText('errorCode', asText(record.errorCode), true);
-  const recipientAccountId = item.keyText(
+  // Keys first, in this order: changedPaths lists paths in the order they are met.
+  const eventID = keyText('eventID', record.eventID as string, changed, true);
+  const eventName = keyText('eventName', record.eventName as string, changed, true);
+  const errorCode = keyText('errorCode', asText(record.errorCode), changed, true);
+  const recipientAccountId = keyText(
     'recipientAccountId',
     asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
+    changed,
     true,
   );
-  const principal = item.keyText('principal', caller.principal, false);
-  const actor = item.keyText('actor', caller.actor, false);
-  const resourceArn = item.keyText('resourceArn', resourceArns[0], false);
+  const principal = keyText('principal', caller.principal, changed, false) as string;
+  const actor = keyText('actor', caller.actor, changed, false);
+  const resourceArn = keyText('resourceArn', resourceArns[0], changed, false);
 
-  item.set('eventID', eventID);
-  item.set('eventTime', eventTime);
-  item.setText('eventTimeAsLogged', eventTime === loggedTime ? undefined : loggedTime);
-  item.set('service', service);
-  item.set('keyShard', keyShardOf(service, eventID));
-  item.setText('eventSource', record.eventSource as string);
-  item.set('eventName', eventName);
-  item.setText('eventVersion', asText(record.eventVersion));
-  item.setText('eventType', asText(record.eventType));
-  const managementEvent = asBoolean(record.managementEvent);
-  setCategory(item, managementEvent, item.storableText('eventCategory', asText(record.eventCategory)));
-  item.set('readOnly', asBoolean(record.readOnly));
-  item.setText('awsRegion', awsRegion);
-  item.set('recipientAccountId', recipientAccountId);
-  item.setText('requestID', textField(record, 'requestID'));
-  item.setText('sharedEventID', textField(record, 'sharedEventID'));
-  item.setText('sourceIPAddress', textField(record, 'sourceIPAddress'));
-  item.setText('userAgent', asText(record.userAgent));
-  item.setText('vpcEndpointId', textField(record, 'vpcEndpointId'));
-  item.setText('vpcEndpointAccountId', textField(record, 'vpcEndpointAccountId'));
-  item.set('tlsDetails', tlsDetailsOf(record.tlsDetails, changed));
-  item.set('errorCode', errorCode);
-  item.setText('errorMessage', asText(record.errorMessage));
-  item.set('principal', principal);
-  item.setText('principalType', caller.principalType);
-  setCallerTexts(item, caller, recipientAccountId);
-  item.set('mfaAuthenticated', caller.mfaAuthenticated);
-  item.set('actor', actor);
-  item.set('resourceArn', resourceArn);
-  item.set('resourceArns', resourceArns.length > 0 ? resourceArns : undefined);
-  item.set('logFile', logFileToStore(context.logFile));
-  item.set(
-    'expiresAt',
-    retentionDays > 0
-      ? Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY
-      : undefined,
+  // Each attribute is added by its name, in the order items store them, and only when present:
+  // adding attributes by a computed name (a loop, or a copy without the absent ones) made each a
+  // search for the item's next shape, and that was most of the time an item took.
+  const item: ItemDraft = {};
+  if (eventID !== undefined) item.eventID = eventID;
+  item.eventTime = eventTime;
+  const eventTimeAsLogged = storableText(
+    'eventTimeAsLogged',
+    eventTime === loggedTime ? undefined : loggedTime,
+    changed,
   );
+  if (eventTimeAsLogged !== undefined) item.eventTimeAsLogged = eventTimeAsLogged;
+  item.service = service;
+  item.keyShard = keyShardOf(service, eventID as string);
+  const eventSource = storableText('eventSource', record.eventSource as string, changed);
+  if (eventSource !== undefined) item.eventSource = eventSource;
+  if (eventName !== undefined) item.eventName = eventName;
+  const eventVersion = storableText('eventVersion', asText(record.eventVersion), changed);
+  if (eventVersion !== undefined) item.eventVersion = eventVersion;
+  const eventType = storableText('eventType', asText(record.eventType), changed);
+  if (eventType !== undefined) item.eventType = eventType;
+  const managementEvent = asBoolean(record.managementEvent);
+  addCategory(item, managementEvent, storableText('eventCategory', asText(record.eventCategory), changed));
+  const readOnly = asBoolean(record.readOnly);
+  if (readOnly !== undefined) item.readOnly = readOnly;
+  const region = storableText('awsRegion', awsRegion, changed);
+  if (region !== undefined) item.awsRegion = region;
+  if (recipientAccountId !== undefined) item.recipientAccountId = recipientAccountId;
+  const requestID = storableText('requestID', textField(record, 'requestID'), changed);
+  if (requestID !== undefined) item.requestID = requestID;
+  const sharedEventID = storableText('sharedEventID', textField(record, 'sharedEventID'), changed);
+  if (sharedEventID !== undefined) item.sharedEventID = sharedEventID;
+  const sourceIPAddress = storableText('sourceIPAddress', textField(record, 'sourceIPAddress'), changed);
+  if (sourceIPAddress !== undefined) item.sourceIPAddress = sourceIPAddress;
+  const userAgent = storableText('userAgent', asText(record.userAgent), changed);
+  if (userAgent !== undefined) item.userAgent = userAgent;
+  const vpcEndpointId = storableText('vpcEndpointId', textField(record, 'vpcEndpointId'), changed);
+  if (vpcEndpointId !== undefined) item.vpcEndpointId = vpcEndpointId;
+  const vpcEndpointAccountId = storableText(
+    'vpcEndpointAccountId',
+    textField(record, 'vpcEndpointAccountId'),
+    changed,
+  );
+  if (vpcEndpointAccountId !== undefined) item.vpcEndpointAccountId = vpcEndpointAccountId;
+  const tlsDetails = tlsDetailsOf(record.tlsDetails, changed);
+  if (tlsDetails !== undefined) item.tlsDetails = tlsDetails;
+  if (errorCode !== undefined) item.errorCode = errorCode;
+  const errorMessage = storableText('errorMessage', asText(record.errorMessage), changed);
+  if (errorMessage !== undefined) item.errorMessage = errorMessage;
+  item.principal = principal;
+  item.principalType = storableText('principalType', caller.principalType, changed) as string;
+  addCaller(item, caller, recipientAccountId, changed);
+  if (caller.mfaAuthenticated !== undefined) item.mfaAuthenticated = caller.mfaAuthenticated;
+  if (actor !== undefined) item.actor = actor;
+  if (resourceArn !== undefined) item.resourceArn = resourceArn;
+  if (resourceArns.length > 0) item.resourceArns = resourceArns;
+  item.logFile = logFileToStore(context.logFile);
+  if (retentionDays > 0)
+    item.expiresAt = Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY;
 
-  let budget = MAX_ITEM_BYTES - item.storedBytes - PAYLOAD_ATTRIBUTES_BYTES;
-  for (const [index, name] of PAYLOAD_NAMES.entries()) {
-    const value = record[name];
-    if (value === undefined || value === null) continue;
-    // Each payload gets an even share of what is left, so the last ones are never starved.
-    const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
-    const payload = toSizedStorablePayload(value, `/${name}`, changed, Math.min(MAX_PAYLOAD_BYTES, share));
-    item.values[name] = payload.value;
-    if (payload.truncated) item.values[`${name}Truncated`] = true;
-    budget -= payload.storedBytes;
+  const [request, response, additional] = storablePayloads(record, storedItemSize(item), changed);
+  if (request) {
+    item.requestParameters = request.value;
+    if (request.truncated) item.requestParametersTruncated = true;
+  }
+  if (response) {
+    item.responseElements = response.value;
+    if (response.truncated) item.responseElementsTruncated = true;
+  }
+  if (additional) {
+    item.additionalEventData = additional.value;
+    if (additional.truncated) item.additionalEventDataTruncated = true;
   }
   // Every changed path is listed, none cut: one per text attribute at most, and each payload's are
   // bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
   // room MAX_ITEM_BYTES leaves.
-  if (changed.length > 0) item.values.changedPaths = [...new Set(changed)];
-  return item.values as unknown as MlEventItem;
+  if (changed.length > 0) item.changedPaths = [...new Set(changed)];
+  return item as MlEventItem;
 }
 
 function tlsDetailsOf(value: unknown, changed: ChangedPaths): unknown {
