@@ -9,6 +9,7 @@ import {
   MAX_PAYLOAD_BYTES,
   type SizedStorablePayload,
   storedItemSize,
+  storedItemSizeAtMost,
   toSizedStorablePayload,
   toStorablePayload,
   toStorableText,
@@ -412,17 +413,20 @@ function addCategory(
   }
 }
 
+/** The payloads of a record as stored, and the paths they changed. */
+interface StorablePayloads {
+  readonly payloads: readonly (SizedStorablePayload | undefined)[];
+  readonly changed: ChangedPaths;
+}
+
 /**
  * The payloads as stored, each within an even share of what the item's other attributes leave
  * (`itemBytes` is their stored size), so the last ones are never starved.
  */
-function storablePayloads(
-  record: JsonObject,
-  itemBytes: number,
-  changed: ChangedPaths,
-): (SizedStorablePayload | undefined)[] {
+function storablePayloads(record: JsonObject, itemBytes: number): StorablePayloads {
   let budget = MAX_ITEM_BYTES - itemBytes - PAYLOAD_ATTRIBUTES_BYTES;
   const payloads: (SizedStorablePayload | undefined)[] = [];
+  const changed: ChangedPaths = [];
   for (let index = 0; index < PAYLOAD_NAMES.length; index++) {
     const name = PAYLOAD_NAMES[index] as PayloadName;
     const value = record[name];
@@ -435,7 +439,22 @@ function storablePayloads(
     payloads.push(payload);
     budget -= payload.storedBytes;
   }
-  return payloads;
+  return { payloads, changed };
+}
+
+/**
+ * {@link storablePayloads} for an item whose other attributes are `item`. Their stored size is
+ * first taken at most (`storedItemSizeAtMost`, which counts no UTF-8), and that is enough when
+ * every payload came out as any larger share would make it, which is nearly always: payloads are
+ * far smaller than their shares, and the exact size could only make the shares larger (payload by
+ * payload, as each before took the same bytes). Otherwise the size is counted exactly and the
+ * payloads made again.
+ */
+function itemPayloads(record: JsonObject, item: ItemDraft): StorablePayloads {
+  const bounded = storablePayloads(record, storedItemSizeAtMost(item));
+  if (bounded.payloads.every((payload) => payload === undefined || payload.sameUnderLargerCap))
+    return bounded;
+  return storablePayloads(record, storedItemSize(item));
 }
 
 /**
@@ -531,7 +550,9 @@ export function toMlEvent(logged: JsonObject, service: string, context: RecordCo
   if (retentionDays > 0)
     item.expiresAt = Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY;
 
-  const [request, response, additional] = storablePayloads(record, storedItemSize(item), changed);
+  const payloads = itemPayloads(record, item);
+  changed.push(...payloads.changed);
+  const [request, response, additional] = payloads.payloads;
   if (request) {
     item.requestParameters = request.value;
     if (request.truncated) item.requestParametersTruncated = true;

@@ -1,6 +1,5 @@
 import { decimalShape, ExactNumber } from '../../contract/exact-number';
 import { truncateUtf8 } from '../../contract/key-values';
-import { isAscii } from './json-fields';
 import { toJsonText, toJsonTextStart } from './record-json';
 
 /**
@@ -240,12 +239,24 @@ const CERTAINLY_TOO_LARGE_FACTOR = 4;
 /** The size of a whole item: each attribute's name and value. */
 export function storedItemSize(item: object): number {
   let size = 0;
-  // for...in with an own-key check meets the attributes Object.entries gives, without making its
-  // pairs; an item's names are ASCII, a byte a character, which spares counting their UTF-8.
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) size += Buffer.byteLength(name) + storedSize(value);
+  }
+  return size;
+}
+
+/**
+ * At least {@link storedItemSize} of an item, counted without the UTF-8 of its strings: three
+ * bytes a UTF-16 code unit (a pair takes four for its two), names and values alike.
+ */
+export function storedItemSizeAtMost(item: object): number {
+  let size = 0;
+  // for...in reads the attributes without making Object.entries' pairs; an inherited enumerable
+  // key could only add to a bound.
   for (const name in item) {
     const value = (item as Record<string, unknown>)[name];
-    if (value === undefined || !Object.hasOwn(item, name)) continue;
-    size += (isAscii(name) ? name.length : Buffer.byteLength(name)) + storedSize(value);
+    if (value === undefined) continue;
+    size += 3 * name.length + (typeof value === 'string' ? 3 * value.length : storedSize(value));
   }
   return size;
 }
@@ -254,6 +265,11 @@ export function storedItemSize(item: object): number {
 export interface SizedStorablePayload extends StorablePayload {
   /** {@link storedSize} of `value`. */
   readonly storedBytes: number;
+  /**
+   * Whether any larger `maxBytes` would give this same payload: it was stored whole, or, having
+   * more values to change than are listed, as its whole JSON text.
+   */
+  readonly sameUnderLargerCap: boolean;
 }
 
 /** {@link toStorablePayload}, with the stored size of what it made (known as it was made). */
@@ -266,21 +282,31 @@ export function toSizedStorablePayload(
   if (isStoredSizeOver(value, maxBytes * CERTAINLY_TOO_LARGE_FACTOR)) {
     changed.push(path);
     const start = truncateUtf8(toJsonTextStart(value, maxBytes), maxBytes);
-    return { value: start, truncated: true, storedBytes: Buffer.byteLength(start) };
+    return {
+      value: start,
+      truncated: true,
+      storedBytes: Buffer.byteLength(start),
+      sameUnderLargerCap: false,
+    };
   }
+  // Below, only the last comparisons with maxBytes decide, and a larger cap passes each of them
+  // that this one passed (isStoredSizeOver's is passed a fortiori).
   const conversion = new StorableConversion([]);
   const stored = convert(value, 1, path, undefined, conversion);
   const inner = conversion.changed;
   if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && conversion.size <= maxBytes) {
     changed.push(...inner);
-    return { value: stored, truncated: false, storedBytes: conversion.size };
+    return { value: stored, truncated: false, storedBytes: conversion.size, sameUnderLargerCap: true };
   }
   changed.push(path);
   const text = toJsonText(value);
   const textBytes = Buffer.byteLength(text);
-  if (textBytes <= maxBytes) return { value: text, truncated: false, storedBytes: textBytes };
+  if (textBytes <= maxBytes) {
+    const sameUnderLargerCap = inner.length > MAX_PAYLOAD_CHANGED_PATHS;
+    return { value: text, truncated: false, storedBytes: textBytes, sameUnderLargerCap };
+  }
   const start = truncateUtf8(text, maxBytes);
-  return { value: start, truncated: true, storedBytes: Buffer.byteLength(start) };
+  return { value: start, truncated: true, storedBytes: Buffer.byteLength(start), sameUnderLargerCap: false };
 }
 
 /**
