@@ -87,16 +87,8 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
-// `YYYY-MM-DDTHH:MM:SSZ`: where each separator stands, and what it is.
-const CLOUDTRAIL_TIME_SEPARATORS: readonly (readonly [number, number])[] = [
-  [4, 0x2d],
-  [7, 0x2d],
-  [10, 0x54],
-  [13, 0x3a],
-  [16, 0x3a],
-  [19, 0x5a],
-];
 const CLOUDTRAIL_TIME_LENGTH = 20;
+const [DASH, COLON, LETTER_T, LETTER_Z] = [0x2d, 0x3a, 0x54, 0x5a];
 // Date.UTC takes the years 0-99 for 1900-1999; earlier years are left to Date.parse.
 const MIN_DATE_UTC_YEAR = 100;
 
@@ -112,24 +104,30 @@ function digitsAt(text: string, start: number, count: number): number {
 }
 
 /**
- * eventTime in epoch milliseconds when it is written exactly as CloudTrail writes it,
- * `YYYY-MM-DDTHH:MM:SSZ`, and is a real time of the years 0100-9999; else undefined, and
- * {@link parseEventTime}'s general rules decide. Nearly every record is read here: its digits in
- * place, where the general rules take a pattern, a Date.parse of a rebuilt text and a Date to
- * check the range, and every record's time is read twice (its check and its item).
+ * Whether eventTime is written exactly as CloudTrail writes it, `YYYY-MM-DDTHH:MM:SSZ`, and is a
+ * real time of the years 0100-9999; when it is not, {@link parseEventTime}'s general rules decide.
+ * Nearly every record is read here, its digits in place: the general rules take a pattern, a
+ * Date.parse of a rebuilt text and a Date to check the range, and every record's time is read
+ * twice (its check and its item).
  */
-function parseCloudTrailTime(text: string): number | undefined {
-  if (text.length !== CLOUDTRAIL_TIME_LENGTH) return undefined;
-  for (const [index, code] of CLOUDTRAIL_TIME_SEPARATORS) {
-    if (text.charCodeAt(index) !== code) return undefined;
-  }
+function isCloudTrailTime(text: string): boolean {
+  if (
+    text.length !== CLOUDTRAIL_TIME_LENGTH ||
+    text.charCodeAt(4) !== DASH ||
+    text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== LETTER_T ||
+    text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON ||
+    text.charCodeAt(19) !== LETTER_Z
+  )
+    return false;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
   const day = digitsAt(text, 8, 2);
   const hour = digitsAt(text, 11, 2);
   const minute = digitsAt(text, 14, 2);
   const second = digitsAt(text, 17, 2);
-  const inRange =
+  return (
     year >= MIN_DATE_UTC_YEAR &&
     month >= 1 &&
     month <= 12 &&
@@ -140,8 +138,20 @@ function parseCloudTrailTime(text: string): number | undefined {
     minute >= 0 &&
     minute <= 59 &&
     second >= 0 &&
-    second <= 59;
-  return inRange ? Date.UTC(year, month - 1, day, hour, minute, second) : undefined;
+    second <= 59
+  );
+}
+
+/** Epoch milliseconds of a time {@link isCloudTrailTime} accepts. */
+function cloudTrailTimeMillis(text: string): number {
+  return Date.UTC(
+    digitsAt(text, 0, 4),
+    digitsAt(text, 5, 2) - 1,
+    digitsAt(text, 8, 2),
+    digitsAt(text, 11, 2),
+    digitsAt(text, 14, 2),
+    digitsAt(text, 17, 2),
+  );
 }
 
 /**
@@ -151,8 +161,7 @@ function parseCloudTrailTime(text: string): number | undefined {
  * on where they were made.
  */
 export function parseEventTime(eventTime: string): number | undefined {
-  const cloudTrailTime = parseCloudTrailTime(eventTime);
-  if (cloudTrailTime !== undefined) return cloudTrailTime;
+  if (isCloudTrailTime(eventTime)) return cloudTrailTimeMillis(eventTime);
   const match = EVENT_TIME_PATTERN.exec(eventTime);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', , sign, offsetHours, offsetMinutes] =
@@ -179,7 +188,7 @@ export function parseEventTime(eventTime: string): number | undefined {
 
 /** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form CloudTrail writes and every sort key uses. */
 export function toSortableTime(eventTime: string): string {
-  if (parseCloudTrailTime(eventTime) !== undefined) return eventTime;
+  if (isCloudTrailTime(eventTime)) return eventTime;
   return `${new Date(parseEventTime(eventTime) as number).toISOString().slice(0, 19)}Z`;
 }
 

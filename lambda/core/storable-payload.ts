@@ -54,11 +54,6 @@ export function isStorableNumber(text: string): boolean {
   );
 }
 
-function hasOnlyStorableKeys(object: object): boolean {
-  for (const key of Object.keys(object)) if (key === '' || !key.isWellFormed()) return false;
-  return true;
-}
-
 /** Whether a number is an integer a double holds exactly, other than -0: always storable as it is. */
 function isPlainInteger(value: number): boolean {
   return Number.isSafeInteger(value) && !Object.is(value, -0);
@@ -71,33 +66,45 @@ function isPlainInteger(value: number): boolean {
  */
 class StorableConversion {
   size = 0;
+  /**
+   * The keys from the converted value down to the value being converted. A path is made of them
+   * only when a value is changed: most values are stored as they are, and making a path for each
+   * was most of a conversion's work.
+   */
+  private readonly keys: (string | number)[] = [];
 
-  constructor(readonly changed: ChangedPaths) {}
+  constructor(
+    readonly changed: ChangedPaths,
+    private readonly path: string,
+  ) {}
 
-  asJsonText(value: unknown, path: string): string {
-    this.changed.push(path);
+  enter(key: string | number): void {
+    this.keys.push(key);
+  }
+
+  leave(): void {
+    this.keys.pop();
+  }
+
+  /** The JSON Pointer of the value being converted. */
+  currentPath(): string {
+    let path = this.path;
+    for (const key of this.keys) path = childPath(path, key);
+    return path;
+  }
+
+  asJsonText(value: unknown): string {
+    this.changed.push(this.currentPath());
     const text = toJsonText(value);
     this.size += Buffer.byteLength(text);
     return text;
   }
 }
 
-// A value's path is made only when it is needed (its value changed, or it holds values): most
-// values are strings and numbers stored as they are, and a path for each was most of the work.
-function pathOf(parentPath: string, key: string | number | undefined): string {
-  return key === undefined ? parentPath : childPath(parentPath, key);
-}
-
-/** {@link toStorableValue} of the value under `key` of the value at `parentPath` (itself when no key). */
-function convert(
-  value: unknown,
-  depth: number,
-  parentPath: string,
-  key: string | number | undefined,
-  conversion: StorableConversion,
-): unknown {
+/** {@link toStorableValue} of the value at the conversion's current path. */
+function convert(value: unknown, depth: number, conversion: StorableConversion): unknown {
   if (typeof value === 'string') {
-    if (!value.isWellFormed()) return conversion.asJsonText(value, pathOf(parentPath, key));
+    if (!value.isWellFormed()) return conversion.asJsonText(value);
     conversion.size += Buffer.byteLength(value);
     return value;
   }
@@ -106,10 +113,10 @@ function convert(
       conversion.size += numberSize(value);
       return value;
     }
-    return conversion.asJsonText(Number.isFinite(value) ? value : String(value), pathOf(parentPath, key));
+    return conversion.asJsonText(Number.isFinite(value) ? value : String(value));
   }
   if (value instanceof ExactNumber) {
-    if (!isStorableNumber(value.text)) return conversion.asJsonText(value, pathOf(parentPath, key));
+    if (!isStorableNumber(value.text)) return conversion.asJsonText(value);
     conversion.size += numberTextSize(value.text);
     return value;
   }
@@ -117,42 +124,54 @@ function convert(
     conversion.size += 1;
     return value;
   }
-  const path = pathOf(parentPath, key);
-  if (depth >= MAX_STORED_DEPTH) return conversion.asJsonText(value, path);
-  if (!Array.isArray(value) && !hasOnlyStorableKeys(value)) return conversion.asJsonText(value, path);
+  if (depth >= MAX_STORED_DEPTH) return conversion.asJsonText(value);
   const { changed } = conversion;
   const changedBefore = changed.length;
   const sizeBefore = conversion.size;
-  const copy = convertChildren(value, depth, path, conversion);
-  for (let index = changedBefore; index < changed.length; index++) {
-    if (Buffer.byteLength(changed[index] as string) > MAX_CHANGED_PATH_BYTES) {
-      changed.length = changedBefore;
-      conversion.size = sizeBefore;
-      return conversion.asJsonText(value, path);
-    }
+  const copy = Array.isArray(value)
+    ? convertList(value, depth, conversion)
+    : convertMap(value, depth, conversion);
+  let storable = copy !== UNSTORABLE_KEY;
+  for (let index = changedBefore; storable && index < changed.length; index++) {
+    if (Buffer.byteLength(changed[index] as string) > MAX_CHANGED_PATH_BYTES) storable = false;
+  }
+  if (storable) return copy;
+  // What its children noted is undone: the map or list is stored whole as its JSON text.
+  changed.length = changedBefore;
+  conversion.size = sizeBefore;
+  return conversion.asJsonText(value);
+}
+
+/** What {@link convertMap} gives for a map with a key DynamoDB cannot hold (empty, or not well-formed). */
+const UNSTORABLE_KEY = Symbol('unstorable key');
+
+// Three bytes for a list or map, and one for each element (see storedSize).
+function convertList(value: readonly unknown[], depth: number, conversion: StorableConversion): unknown[] {
+  conversion.size += 3;
+  const copy: unknown[] = [];
+  for (let index = 0; index < value.length; index++) {
+    conversion.enter(index);
+    copy.push(convert(value[index], depth + 1, conversion));
+    conversion.leave();
+    conversion.size += 1;
   }
   return copy;
 }
 
-function convertChildren(
+function convertMap(
   value: object,
   depth: number,
-  path: string,
   conversion: StorableConversion,
-): unknown {
-  // Three bytes for the list or map, and one for each element (see storedSize).
+): Record<string, unknown> | typeof UNSTORABLE_KEY {
   conversion.size += 3;
-  if (Array.isArray(value)) {
-    const copy: unknown[] = [];
-    for (let index = 0; index < value.length; index++) {
-      copy.push(convert(value[index], depth + 1, path, index, conversion));
-      conversion.size += 1;
-    }
-    return copy;
-  }
   const copy: Record<string, unknown> = Object.create(null);
+  // Keys are checked as they come, not all first: a key DynamoDB cannot hold is rare, and then
+  // the caller undoes what was converted before it.
   for (const key of Object.keys(value)) {
-    copy[key] = convert((value as Record<string, unknown>)[key], depth + 1, path, key, conversion);
+    if (key === '' || !key.isWellFormed()) return UNSTORABLE_KEY;
+    conversion.enter(key);
+    copy[key] = convert((value as Record<string, unknown>)[key], depth + 1, conversion);
+    conversion.leave();
     conversion.size += Buffer.byteLength(key) + 1;
   }
   return copy;
@@ -163,7 +182,7 @@ function convertChildren(
  * no prototype so that any key is data; what DynamoDB cannot hold becomes its JSON text.
  */
 export function toStorableValue(value: unknown, depth: number, path: string, changed: ChangedPaths): unknown {
-  return convert(value, depth, path, undefined, new StorableConversion(changed));
+  return convert(value, depth, new StorableConversion(changed, path));
 }
 
 /** Size of a number in DynamoDB, from its text: about one byte per two significant digits, plus one. */
@@ -291,8 +310,8 @@ export function toSizedStorablePayload(
   }
   // Below, only the last comparisons with maxBytes decide, and a larger cap passes each of them
   // that this one passed (isStoredSizeOver's is passed a fortiori).
-  const conversion = new StorableConversion([]);
-  const stored = convert(value, 1, path, undefined, conversion);
+  const conversion = new StorableConversion([], path);
+  const stored = convert(value, 1, conversion);
   const inner = conversion.changed;
   if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && conversion.size <= maxBytes) {
     changed.push(...inner);
