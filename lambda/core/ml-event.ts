@@ -207,13 +207,14 @@ const [LETTER_A, LETTER_R, LETTER_N, LETTER_S] = [0x61, 0x72, 0x6e, 0x73];
  * `/arns?$/i` matches). Read from its last letters: every key of every payload is asked.
  */
 function isArnKey(key: string): boolean {
-  const letterAt = (index: number) => key.charCodeAt(index) | LOWER_CASE_BIT;
-  const end = key.length > 0 && letterAt(key.length - 1) === LETTER_S ? key.length - 1 : key.length;
+  const lowerAt = (index: number) => key.charCodeAt(index) | LOWER_CASE_BIT;
+  let end = key.length;
+  if (end > 0 && lowerAt(end - 1) === LETTER_S) end -= 1;
   return (
     end >= 3 &&
-    letterAt(end - 3) === LETTER_A &&
-    letterAt(end - 2) === LETTER_R &&
-    letterAt(end - 1) === LETTER_N
+    lowerAt(end - 3) === LETTER_A &&
+    lowerAt(end - 2) === LETTER_R &&
+    lowerAt(end - 1) === LETTER_N
   );
 }
 
