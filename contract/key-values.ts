@@ -20,9 +20,18 @@ export const KEY_DIGEST_MARKER = '…sha256:';
 const DIGEST_HEX_CHARACTERS = 32;
 const DIGEST_SUFFIX_BYTES = Buffer.byteLength(KEY_DIGEST_MARKER) + DIGEST_HEX_CHARACTERS;
 
+/**
+ * Whether a string is within `maxBytes` of UTF-8 by its length alone: a UTF-16 code unit takes at
+ * most three bytes (a pair four for its two). The ids, names and ARNs of a record are far shorter
+ * than their caps, and this spares counting their bytes.
+ */
+function fitsWithoutCounting(text: string, maxBytes: number): boolean {
+  return text.length * 3 <= maxBytes;
+}
+
 /** Cuts a string to at most `maxBytes` of UTF-8 without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
+  if (fitsWithoutCounting(text, maxBytes) || Buffer.byteLength(text) <= maxBytes) return text;
   return Buffer.from(text)
     .subarray(0, maxBytes)
     .toString()
@@ -34,7 +43,8 @@ export function truncateUtf8(text: string, maxBytes: number): string {
  * `maxBytes`; otherwise its well-formed start and `…sha256:<32 hex>` of its JSON text.
  */
 export function toKeyValue(value: string, maxBytes: number): string {
-  if (value.isWellFormed() && Buffer.byteLength(value) <= maxBytes) return value;
+  if (value.isWellFormed() && (fitsWithoutCounting(value, maxBytes) || Buffer.byteLength(value) <= maxBytes))
+    return value;
   const digest = createHash('sha256')
     .update(JSON.stringify(value))
     .digest('hex')

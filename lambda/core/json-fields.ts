@@ -21,13 +21,56 @@ export function asBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
+/** Whether every character of `text` is ASCII (one byte of UTF-8, one code unit, each). */
+export function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
+const [UPPER_A, UPPER_Z, LOWER_K] = [0x41, 0x5a, 0x6b];
+const ASCII_CASE_BIT = 0x20;
+// The one character outside ASCII whose lower case is ASCII: `k`.
+const KELVIN_SIGN = 0x212a;
+
+function lowerAscii(code: number): number {
+  return code >= UPPER_A && code <= UPPER_Z ? code | ASCII_CASE_BIT : code;
+}
+
+/**
+ * `key.toLowerCase() === name.toLowerCase()` for an ASCII `name`, read in place: only a key of the
+ * name's length can lower-case to it (no case mapping that changes a string's length yields ASCII
+ * alone), and each of its characters must be the name's, in either case, or the Kelvin sign for a
+ * `k`.
+ */
+function equalsAsciiNameInAnyCase(key: string, name: string): boolean {
+  if (key.length !== name.length) return false;
+  for (let index = 0; index < name.length; index++) {
+    const target = lowerAscii(name.charCodeAt(index));
+    const code = key.charCodeAt(index);
+    if (lowerAscii(code) !== target && !(code === KELVIN_SIGN && target === LOWER_K)) return false;
+  }
+  return true;
+}
+
 /**
  * A field of an object by name, falling back to a case-insensitive match: some published records
  * carry `principalid` or `sessioncontext`.
  */
 export function field(object: JsonObject | undefined, name: string): unknown {
   if (!object) return undefined;
-  if (name in object) return object[name];
+  // What `name in object ? object[name] : ...` gives, asking `in` only of an undefined value.
+  const value = object[name];
+  if (value !== undefined || name in object) return value;
+  // Most lookups that get here are of a field the record does not have (vpcEndpointId,
+  // invokedBy...), asked of every record: for an ASCII name, as every name mltrail asks for is,
+  // keys are compared in place rather than copied to be lower-cased. for...in with an own-key
+  // check meets the keys Object.keys gives, in its order, without making their array.
+  if (isAscii(name)) {
+    for (const key in object) {
+      if (equalsAsciiNameInAnyCase(key, name) && Object.hasOwn(object, key)) return object[key];
+    }
+    return undefined;
+  }
   const lower = name.toLowerCase();
   for (const key of Object.keys(object)) {
     if (key.toLowerCase() === lower) return object[key];

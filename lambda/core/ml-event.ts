@@ -2,22 +2,15 @@ import { keyAttributeValue } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
-import {
-  asBoolean,
-  asObject,
-  asText,
-  compact,
-  field,
-  type JsonObject,
-  objectField,
-  textField,
-} from './json-fields';
-import { toPrincipalFields } from './principal';
+import { asBoolean, asObject, asText, field, type JsonObject, objectField, textField } from './json-fields';
+import { type PrincipalFieldsRead, readPrincipalFields } from './principal';
 import {
   type ChangedPaths,
   MAX_PAYLOAD_BYTES,
+  type SizedStorablePayload,
   storedItemSize,
-  storedSize,
+  storedItemSizeAtMost,
+  toSizedStorablePayload,
   toStorablePayload,
   toStorableText,
 } from './storable-payload';
@@ -53,7 +46,6 @@ const MAX_RESOURCES_BYTES = 32 * 1024;
 export const MAX_ITEM_BYTES = 400 * 1024 - 16 * 1024;
 const MAX_ARN_SEARCH_DEPTH = 8;
 const SECONDS_PER_DAY = 86_400;
-const ARN_KEY = /arns?$/i;
 
 /**
  * Why a record with this eventSource is not a CloudTrail record, or undefined: `aws:s3`,
@@ -95,6 +87,73 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
+const CLOUDTRAIL_TIME_LENGTH = 20;
+const [DASH, COLON, LETTER_T, LETTER_Z] = [0x2d, 0x3a, 0x54, 0x5a];
+// Date.UTC takes the years 0-99 for 1900-1999; earlier years are left to Date.parse.
+const MIN_DATE_UTC_YEAR = 100;
+
+/** The number written in `text` from `start`, `count` decimal digits; -1 when one is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let index = start; index < start + count; index++) {
+    const digit = text.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * Whether eventTime is written exactly as CloudTrail writes it, `YYYY-MM-DDTHH:MM:SSZ`, and is a
+ * real time of the years 0100-9999; when it is not, {@link parseEventTime}'s general rules decide.
+ * Nearly every record is read here, its digits in place: the general rules take a pattern, a
+ * Date.parse of a rebuilt text and a Date to check the range, and every record's time is read
+ * twice (its check and its item).
+ */
+function isCloudTrailTime(text: string): boolean {
+  if (
+    text.length !== CLOUDTRAIL_TIME_LENGTH ||
+    text.charCodeAt(4) !== DASH ||
+    text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== LETTER_T ||
+    text.charCodeAt(13) !== COLON ||
+    text.charCodeAt(16) !== COLON ||
+    text.charCodeAt(19) !== LETTER_Z
+  )
+    return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  return (
+    year >= MIN_DATE_UTC_YEAR &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59
+  );
+}
+
+/** Epoch milliseconds of a time {@link isCloudTrailTime} accepts. */
+function cloudTrailTimeMillis(text: string): number {
+  return Date.UTC(
+    digitsAt(text, 0, 4),
+    digitsAt(text, 5, 2) - 1,
+    digitsAt(text, 8, 2),
+    digitsAt(text, 11, 2),
+    digitsAt(text, 14, 2),
+    digitsAt(text, 17, 2),
+  );
+}
+
 /**
  * eventTime in epoch milliseconds, or undefined when it is not a real ISO 8601 time (no February
  * 30th, no hour 24) or it falls outside the years 0000-9999 in UTC, where sort keys would not
@@ -102,6 +161,7 @@ function daysInMonth(year: number, month: number): number {
  * on where they were made.
  */
 export function parseEventTime(eventTime: string): number | undefined {
+  if (isCloudTrailTime(eventTime)) return cloudTrailTimeMillis(eventTime);
   const match = EVENT_TIME_PATTERN.exec(eventTime);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', , sign, offsetHours, offsetMinutes] =
@@ -128,6 +188,7 @@ export function parseEventTime(eventTime: string): number | undefined {
 
 /** eventTime as `YYYY-MM-DDTHH:MM:SSZ` in UTC, the form CloudTrail writes and every sort key uses. */
 export function toSortableTime(eventTime: string): string {
+  if (isCloudTrailTime(eventTime)) return eventTime;
   return `${new Date(parseEventTime(eventTime) as number).toISOString().slice(0, 19)}Z`;
 }
 
@@ -136,6 +197,25 @@ interface ArnCollection {
   bytes: number;
   /** Maps and lists looked into so far. */
   visited: number;
+}
+
+const LOWER_CASE_BIT = 0x20;
+const [LETTER_A, LETTER_R, LETTER_N, LETTER_S] = [0x61, 0x72, 0x6e, 0x73];
+
+/**
+ * Whether a key names ARNs: it ends in `arn` or `arns`, in any case of those ASCII letters (what
+ * `/arns?$/i` matches). Read from its last letters: every key of every payload is asked.
+ */
+function isArnKey(key: string): boolean {
+  const lowerAt = (index: number) => key.charCodeAt(index) | LOWER_CASE_BIT;
+  let end = key.length;
+  if (end > 0 && lowerAt(end - 1) === LETTER_S) end -= 1;
+  return (
+    end >= 3 &&
+    lowerAt(end - 3) === LETTER_A &&
+    lowerAt(end - 2) === LETTER_R &&
+    lowerAt(end - 1) === LETTER_N
+  );
 }
 
 // ARN fields sit near the top of a payload; a payload of megabytes is not searched to its end.
@@ -162,7 +242,7 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
   if (!object) return;
   for (const key of Object.keys(object)) {
     const element = object[key];
-    if (ARN_KEY.test(key)) {
+    if (isArnKey(key)) {
       if (Array.isArray(element)) for (const arn of element) addArn(collection, arn);
       else addArn(collection, element);
     } else if (typeof element === 'object') {
@@ -197,39 +277,12 @@ const PAYLOAD_NAMES: readonly PayloadName[] = [
   'additionalEventData',
 ];
 
-function payloadFields(
-  name: PayloadName,
-  value: unknown,
-  maxBytes: number,
-  changed: ChangedPaths,
-): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  const payload = toStorablePayload(value, `/${name}`, changed, maxBytes);
-  return payload.truncated
-    ? { [name]: payload.value, [`${name}Truncated`]: true }
-    : { [name]: payload.value };
-}
-
 type TextAttribute = Exclude<
   {
     [K in keyof MlEventItem]-?: MlEventItem[K] extends string | undefined ? K : never;
   }[keyof MlEventItem],
   KeyTextAttribute | 'logFile'
 >;
-
-/** Caps every text attribute and makes it well-formed, noting what it changed. */
-function storableTexts(
-  texts: Partial<Record<TextAttribute, string | undefined>>,
-  changed: ChangedPaths,
-): Partial<Record<TextAttribute, string>> {
-  const stored: Partial<Record<TextAttribute, string>> = {};
-  for (const [name, value] of Object.entries(texts) as [TextAttribute, string | undefined][]) {
-    if (value === undefined) continue;
-    const maxBytes = name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES;
-    stored[name] = toStorableText(value, maxBytes, `/${name}`, changed);
-  }
-  return stored;
-}
 
 /** Attributes that are a key of the table or of some index (see `table-schema.ts`). */
 type KeyTextAttribute =
@@ -243,25 +296,37 @@ type KeyTextAttribute =
   | 'actor'
   | 'resourceArn';
 
-/**
- * Key attributes by the digest rule of `toKeyValue`, each within its budget
- * (`keyAttributeValue`), so that every multi-attribute index key fits DynamoDB's aggregate limits
- * (2,048 bytes for a partition key, 1,024 for a sort key); distinct values are kept distinct. A value
- * CloudTrail logged (`loggedAs`) that does not fit has its path in changedPaths.
- */
-function keyTexts(
-  texts: Partial<Record<KeyTextAttribute, string | undefined>>,
+/** An item while it is made: attributes are added in the order they are stored. */
+type ItemDraft = { -readonly [K in keyof MlEventItem]?: MlEventItem[K] };
+
+/** A text attribute capped and made well-formed, its path in changedPaths when that changed it. */
+function storableText(
+  name: TextAttribute,
+  value: string | undefined,
   changed: ChangedPaths,
-  logged: ReadonlySet<KeyTextAttribute>,
-): Partial<Record<KeyTextAttribute, string>> {
-  const stored: Partial<Record<KeyTextAttribute, string>> = {};
-  for (const [name, value] of Object.entries(texts) as [KeyTextAttribute, string | undefined][]) {
-    if (value === undefined) continue;
-    const key = keyAttributeValue(name, value);
-    if (key !== value && logged.has(name)) changed.push(`/${name}`);
-    stored[name] = key;
-  }
+): string | undefined {
+  if (value === undefined) return undefined;
+  const stored = toStorableText(value, name === 'errorMessage' ? MAX_ERROR_MESSAGE_BYTES : MAX_TEXT_BYTES);
+  if (stored !== value) changed.push(`/${name}`);
   return stored;
+}
+
+/**
+ * A key attribute by the digest rule of `toKeyValue`, within its budget (`keyAttributeValue`), so
+ * that every multi-attribute index key fits DynamoDB's aggregate limits (2,048 bytes for a
+ * partition key, 1,024 for a sort key); distinct values are kept distinct. A value CloudTrail
+ * logged (`logged`) that does not fit has its path in changedPaths.
+ */
+function keyText(
+  name: KeyTextAttribute,
+  value: string | undefined,
+  changed: ChangedPaths,
+  logged: boolean,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const key = keyAttributeValue(name, value);
+  if (key !== value && logged) changed.push(`/${name}`);
+  return key;
 }
 
 /**
@@ -271,18 +336,43 @@ function keyTexts(
  * is the session ARN of an assumed role, `arn:<partition>:sts::<account>:assumed-role/<role
  * name>/<session name>`, made of the role (the principal) and the session name (principalId's end).
  */
-function withoutDerivableCopies<
-  T extends { principalArn?: string; principalId?: string; principalAccountId?: string },
->(caller: T, principal: string, recipientAccountId: string | undefined): T {
-  const { principalArn, principalAccountId } = caller;
-  return {
-    ...caller,
-    principalAccountId: principalAccountId === recipientAccountId ? undefined : principalAccountId,
-    principalArn:
-      principalArn !== undefined && principalArn === sessionArnOf(principal, caller.principalId)
-        ? undefined
-        : principalArn,
-  };
+function addCaller(
+  item: ItemDraft,
+  caller: PrincipalFieldsRead,
+  recipientAccountId: string | undefined,
+  changed: ChangedPaths,
+): void {
+  const principalArn = storableText(
+    'principalArn',
+    caller.principalArn !== undefined &&
+      caller.principalArn === sessionArnOf(caller.principal as string, caller.principalId)
+      ? undefined
+      : caller.principalArn,
+    changed,
+  );
+  if (principalArn !== undefined) item.principalArn = principalArn;
+  const principalId = storableText('principalId', caller.principalId, changed);
+  if (principalId !== undefined) item.principalId = principalId;
+  const principalAccountId = storableText(
+    'principalAccountId',
+    caller.principalAccountId === recipientAccountId ? undefined : caller.principalAccountId,
+    changed,
+  );
+  if (principalAccountId !== undefined) item.principalAccountId = principalAccountId;
+  const userName = storableText('userName', caller.userName, changed);
+  if (userName !== undefined) item.userName = userName;
+  const accessKeyId = storableText('accessKeyId', caller.accessKeyId, changed);
+  if (accessKeyId !== undefined) item.accessKeyId = accessKeyId;
+  const invokedBy = storableText('invokedBy', caller.invokedBy, changed);
+  if (invokedBy !== undefined) item.invokedBy = invokedBy;
+  const sourceIdentity = storableText('sourceIdentity', caller.sourceIdentity, changed);
+  if (sourceIdentity !== undefined) item.sourceIdentity = sourceIdentity;
+  const sessionCreationDate = storableText('sessionCreationDate', caller.sessionCreationDate, changed);
+  if (sessionCreationDate !== undefined) item.sessionCreationDate = sessionCreationDate;
+  const onBehalfOfUserId = storableText('onBehalfOfUserId', caller.onBehalfOfUserId, changed);
+  if (onBehalfOfUserId !== undefined) item.onBehalfOfUserId = onBehalfOfUserId;
+  const identityStoreArn = storableText('identityStoreArn', caller.identityStoreArn, changed);
+  if (identityStoreArn !== undefined) item.identityStoreArn = identityStoreArn;
 }
 
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
@@ -296,13 +386,17 @@ export function sessionArnOf(roleArn: string, principalId: string | undefined): 
   return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${principalId.slice(separator + 1)}`;
 }
 
+const S3_URL_PREFIX = 's3://';
+
 /**
  * The log file as stored: an S3 object's key (the function only reads its trail bucket, the
  * stack's `LogBucketName` output), or the URL of a file read from elsewhere (`file://...`).
  */
 function logFileToStore(logFile: string): string {
-  const s3 = /^s3:\/\/[^/]+\//.exec(logFile);
-  return s3 ? logFile.slice(s3[0].length) : logFile;
+  if (!logFile.startsWith(S3_URL_PREFIX)) return logFile;
+  const keyStart = logFile.indexOf('/', S3_URL_PREFIX.length);
+  // A bucket name of one character at least, as in `s3://<bucket>/<key>`.
+  return keyStart > S3_URL_PREFIX.length ? logFile.slice(keyStart + 1) : logFile;
 }
 
 /** tlsDetails is a small map; one larger than this is no TLS detail and is cut, its path changed. */
@@ -314,32 +408,64 @@ const MAX_TLS_DETAILS_BYTES = 4 * 1024;
  * for `Management`, and an eventCategory other than `Management` stands for `false`; what
  * disagrees, or is logged alone, is stored as logged.
  */
-function categoryFields(
+function addCategory(
+  item: ItemDraft,
   managementEvent: boolean | undefined,
   eventCategory: string | undefined,
-): { managementEvent?: boolean; eventCategory?: string } {
-  if (managementEvent === true && eventCategory === 'Management') return { managementEvent };
-  if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management')
-    return { eventCategory };
-  return compact({ managementEvent, eventCategory });
+): void {
+  if (managementEvent === true && eventCategory === 'Management') {
+    item.managementEvent = managementEvent;
+  } else if (managementEvent === false && eventCategory !== undefined && eventCategory !== 'Management') {
+    item.eventCategory = eventCategory;
+  } else {
+    if (managementEvent !== undefined) item.managementEvent = managementEvent;
+    if (eventCategory !== undefined) item.eventCategory = eventCategory;
+  }
+}
+
+/** The payloads of a record as stored, and the paths they changed. */
+interface StorablePayloads {
+  readonly payloads: readonly (SizedStorablePayload | undefined)[];
+  readonly changed: ChangedPaths;
 }
 
 /**
- * Every changed path is listed, none cut: one per text attribute at most, and each payload's are
- * bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
- * room MAX_ITEM_BYTES leaves.
+ * The payloads as stored, each within an even share of what the item's other attributes leave
+ * (`itemBytes` is their stored size), so the last ones are never starved.
  */
-function changedPathsField(changed: ChangedPaths): { changedPaths?: string[] } {
-  if (changed.length === 0) return {};
-  return { changedPaths: [...new Set(changed)] };
+function storablePayloads(record: JsonObject, itemBytes: number): StorablePayloads {
+  let budget = MAX_ITEM_BYTES - itemBytes - PAYLOAD_ATTRIBUTES_BYTES;
+  const payloads: (SizedStorablePayload | undefined)[] = [];
+  const changed: ChangedPaths = [];
+  for (let index = 0; index < PAYLOAD_NAMES.length; index++) {
+    const name = PAYLOAD_NAMES[index] as PayloadName;
+    const value = record[name];
+    if (value === undefined || value === null) {
+      payloads.push(undefined);
+      continue;
+    }
+    const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
+    const payload = toSizedStorablePayload(value, `/${name}`, changed, Math.min(MAX_PAYLOAD_BYTES, share));
+    payloads.push(payload);
+    budget -= payload.storedBytes;
+  }
+  return { payloads, changed };
 }
 
-const LOGGED_KEYS: ReadonlySet<KeyTextAttribute> = new Set([
-  'eventID',
-  'eventName',
-  'errorCode',
-  'recipientAccountId',
-]);
+/**
+ * {@link storablePayloads} for an item whose other attributes are `item`. Their stored size is
+ * first taken at most (`storedItemSizeAtMost`, which counts no UTF-8), and that is enough when
+ * every payload came out as any larger share would make it, which is nearly always: payloads are
+ * far smaller than their shares, and the exact size could only make the shares larger (payload by
+ * payload, as each before took the same bytes). Otherwise the size is counted exactly and the
+ * payloads made again.
+ */
+function itemPayloads(record: JsonObject, item: ItemDraft): StorablePayloads {
+  const bounded = storablePayloads(record, storedItemSizeAtMost(item));
+  if (bounded.payloads.every((payload) => payload === undefined || payload.sameUnderLargerCap))
+    return bounded;
+  return storablePayloads(record, storedItemSize(item));
+}
 
 /**
  * Normalizes one valid CloudTrail record (see {@link findRecordDefect}) of a catalogued service
@@ -357,85 +483,103 @@ export function toMlEvent(logged: JsonObject, service: string, context: RecordCo
   const eventTime = toSortableTime(loggedTime);
   if (eventTime !== loggedTime) changed.push('/eventTime');
   const awsRegion = asText(record.awsRegion);
-  const identity = objectField(record, 'userIdentity');
-  const { principal, principalType, actor, mfaAuthenticated, ...caller } = toPrincipalFields(
-    identity,
-    awsRegion,
-  );
+  const caller = readPrincipalFields(objectField(record, 'userIdentity'), awsRegion);
   const resourceArns = collectResourceArns(record);
   const retentionDays = context.retentionDays ?? 0;
-  const eventCategory = asText(record.eventCategory);
-  const keys = keyTexts(
-    {
-      eventID: record.eventID as string,
-      eventName: record.eventName as string,
-      errorCode: asText(record.errorCode),
-      recipientAccountId:
-        asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
-      principal,
-      actor,
-      resourceArn: resourceArns[0],
-    },
+  // Keys first, in this order: changedPaths lists paths in the order they are met.
+  const eventID = keyText('eventID', record.eventID as string, changed, true);
+  const eventName = keyText('eventName', record.eventName as string, changed, true);
+  const errorCode = keyText('errorCode', asText(record.errorCode), changed, true);
+  const recipientAccountId = keyText(
+    'recipientAccountId',
+    asText(record.recipientAccountId) ?? caller.principalAccountId ?? context.logAccountId,
     changed,
-    LOGGED_KEYS,
+    true,
   );
-  const eventID = keys.eventID as string;
-  const base = compact({
-    eventID,
-    eventTime,
-    ...storableTexts({ eventTimeAsLogged: eventTime === loggedTime ? undefined : loggedTime }, changed),
-    service,
-    keyShard: keyShardOf(service, eventID),
-    ...storableTexts({ eventSource: record.eventSource as string }, changed),
-    eventName: keys.eventName,
-    ...storableTexts(
-      { eventVersion: asText(record.eventVersion), eventType: asText(record.eventType) },
-      changed,
-    ),
-    ...categoryFields(
-      asBoolean(record.managementEvent),
-      storableTexts({ eventCategory }, changed).eventCategory,
-    ),
-    readOnly: asBoolean(record.readOnly),
-    ...storableTexts({ awsRegion }, changed),
-    recipientAccountId: keys.recipientAccountId,
-    ...storableTexts(
-      {
-        requestID: textField(record, 'requestID'),
-        sharedEventID: textField(record, 'sharedEventID'),
-        sourceIPAddress: textField(record, 'sourceIPAddress'),
-        userAgent: asText(record.userAgent),
-        vpcEndpointId: textField(record, 'vpcEndpointId'),
-        vpcEndpointAccountId: textField(record, 'vpcEndpointAccountId'),
-      },
-      changed,
-    ),
-    tlsDetails: tlsDetailsOf(record.tlsDetails, changed),
-    errorCode: keys.errorCode,
-    ...storableTexts({ errorMessage: asText(record.errorMessage) }, changed),
-    principal: keys.principal,
-    ...storableTexts({ principalType }, changed),
-    ...storableTexts(withoutDerivableCopies(caller, principal, keys.recipientAccountId), changed),
-    mfaAuthenticated,
-    actor: keys.actor,
-    resourceArn: keys.resourceArn,
-    resourceArns: resourceArns.length > 0 ? resourceArns : undefined,
-    logFile: logFileToStore(context.logFile),
-    expiresAt:
-      retentionDays > 0
-        ? Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY
-        : undefined,
-  });
-  let budget = MAX_ITEM_BYTES - storedItemSize(base) - PAYLOAD_ATTRIBUTES_BYTES;
-  const payloads: Record<string, unknown> = {};
-  for (const [index, name] of PAYLOAD_NAMES.entries()) {
-    // Each payload gets an even share of what is left, so the last ones are never starved.
-    const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
-    const fields = payloadFields(name, record[name], Math.min(MAX_PAYLOAD_BYTES, share), changed);
-    budget -= storedSize(fields[name] ?? '');
-    Object.assign(payloads, fields);
+  const principal = keyText('principal', caller.principal, changed, false) as string;
+  const actor = keyText('actor', caller.actor, changed, false);
+  const resourceArn = keyText('resourceArn', resourceArns[0], changed, false);
+
+  // Each attribute is added by its name, in the order items store them, and only when present:
+  // adding attributes by a computed name (a loop, or a copy without the absent ones) made each a
+  // search for the item's next shape, and that was most of the time an item took.
+  const item: ItemDraft = {};
+  if (eventID !== undefined) item.eventID = eventID;
+  item.eventTime = eventTime;
+  const eventTimeAsLogged = storableText(
+    'eventTimeAsLogged',
+    eventTime === loggedTime ? undefined : loggedTime,
+    changed,
+  );
+  if (eventTimeAsLogged !== undefined) item.eventTimeAsLogged = eventTimeAsLogged;
+  item.service = service;
+  item.keyShard = keyShardOf(service, eventID as string);
+  const eventSource = storableText('eventSource', record.eventSource as string, changed);
+  if (eventSource !== undefined) item.eventSource = eventSource;
+  if (eventName !== undefined) item.eventName = eventName;
+  const eventVersion = storableText('eventVersion', asText(record.eventVersion), changed);
+  if (eventVersion !== undefined) item.eventVersion = eventVersion;
+  const eventType = storableText('eventType', asText(record.eventType), changed);
+  if (eventType !== undefined) item.eventType = eventType;
+  const managementEvent = asBoolean(record.managementEvent);
+  addCategory(item, managementEvent, storableText('eventCategory', asText(record.eventCategory), changed));
+  const readOnly = asBoolean(record.readOnly);
+  if (readOnly !== undefined) item.readOnly = readOnly;
+  const region = storableText('awsRegion', awsRegion, changed);
+  if (region !== undefined) item.awsRegion = region;
+  if (recipientAccountId !== undefined) item.recipientAccountId = recipientAccountId;
+  const requestID = storableText('requestID', textField(record, 'requestID'), changed);
+  if (requestID !== undefined) item.requestID = requestID;
+  const sharedEventID = storableText('sharedEventID', textField(record, 'sharedEventID'), changed);
+  if (sharedEventID !== undefined) item.sharedEventID = sharedEventID;
+  const sourceIPAddress = storableText('sourceIPAddress', textField(record, 'sourceIPAddress'), changed);
+  if (sourceIPAddress !== undefined) item.sourceIPAddress = sourceIPAddress;
+  const userAgent = storableText('userAgent', asText(record.userAgent), changed);
+  if (userAgent !== undefined) item.userAgent = userAgent;
+  const vpcEndpointId = storableText('vpcEndpointId', textField(record, 'vpcEndpointId'), changed);
+  if (vpcEndpointId !== undefined) item.vpcEndpointId = vpcEndpointId;
+  const vpcEndpointAccountId = storableText(
+    'vpcEndpointAccountId',
+    textField(record, 'vpcEndpointAccountId'),
+    changed,
+  );
+  if (vpcEndpointAccountId !== undefined) item.vpcEndpointAccountId = vpcEndpointAccountId;
+  const tlsDetails = tlsDetailsOf(record.tlsDetails, changed);
+  if (tlsDetails !== undefined) item.tlsDetails = tlsDetails;
+  if (errorCode !== undefined) item.errorCode = errorCode;
+  const errorMessage = storableText('errorMessage', asText(record.errorMessage), changed);
+  if (errorMessage !== undefined) item.errorMessage = errorMessage;
+  item.principal = principal;
+  item.principalType = storableText('principalType', caller.principalType, changed) as string;
+  addCaller(item, caller, recipientAccountId, changed);
+  if (caller.mfaAuthenticated !== undefined) item.mfaAuthenticated = caller.mfaAuthenticated;
+  if (actor !== undefined) item.actor = actor;
+  if (resourceArn !== undefined) item.resourceArn = resourceArn;
+  if (resourceArns.length > 0) item.resourceArns = resourceArns;
+  item.logFile = logFileToStore(context.logFile);
+  if (retentionDays > 0)
+    item.expiresAt = Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY;
+
+  const payloads = itemPayloads(record, item);
+  changed.push(...payloads.changed);
+  const [request, response, additional] = payloads.payloads;
+  if (request) {
+    item.requestParameters = request.value;
+    if (request.truncated) item.requestParametersTruncated = true;
   }
-  return { ...base, ...payloads, ...changedPathsField(changed) } as MlEventItem;
+  if (response) {
+    item.responseElements = response.value;
+    if (response.truncated) item.responseElementsTruncated = true;
+  }
+  if (additional) {
+    item.additionalEventData = additional.value;
+    if (additional.truncated) item.additionalEventDataTruncated = true;
+  }
+  // Every changed path is listed, none cut: one per text attribute at most, and each payload's are
+  // bounded in number and length (MAX_PAYLOAD_CHANGED_PATHS, MAX_CHANGED_PATH_BYTES), within the
+  // room MAX_ITEM_BYTES leaves.
+  if (changed.length > 0) item.changedPaths = [...new Set(changed)];
+  return item as MlEventItem;
 }
 
 function tlsDetailsOf(value: unknown, changed: ChangedPaths): unknown {

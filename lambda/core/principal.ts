@@ -36,13 +36,54 @@ export function partitionOf(arn: string | undefined, region: string | undefined)
   return 'aws';
 }
 
-function fallbackPrincipal(identity: JsonObject | undefined): string {
+/**
+ * The userIdentity fields the principal and actor rules read, each looked up once: a lookup of a
+ * field the identity lacks looks through all its keys (see `field`), and the rules ask for most
+ * fields several times.
+ */
+interface IdentityFields {
+  readonly identity: JsonObject | undefined;
+  readonly type: string | undefined;
+  readonly arn: string | undefined;
+  readonly principalId: string | undefined;
+  readonly accountId: string | undefined;
+  readonly userName: string | undefined;
+  readonly accessKeyId: string | undefined;
+  readonly invokedBy: string | undefined;
+  readonly sessionIssuerArn: string | undefined;
+  readonly sourceIdentity: string | undefined;
+  readonly sessionAttributes: JsonObject | undefined;
+  readonly onBehalfOfUserId: string | undefined;
+  readonly identityStoreArn: string | undefined;
+}
+
+function readIdentityFields(identity: JsonObject | undefined): IdentityFields {
+  const sessionContext = objectField(identity, 'sessionContext');
+  const onBehalfOf = objectField(identity, 'onBehalfOf');
+  return {
+    identity,
+    type: textField(identity, 'type'),
+    arn: textField(identity, 'arn'),
+    principalId: textField(identity, 'principalId'),
+    accountId: textField(identity, 'accountId'),
+    userName: textField(identity, 'userName'),
+    accessKeyId: textField(identity, 'accessKeyId'),
+    invokedBy: textField(identity, 'invokedBy'),
+    sessionIssuerArn: textField(objectField(sessionContext, 'sessionIssuer'), 'arn'),
+    sourceIdentity: textField(sessionContext, 'sourceIdentity'),
+    sessionAttributes: objectField(sessionContext, 'attributes'),
+    onBehalfOfUserId: textField(onBehalfOf, 'userId'),
+    identityStoreArn: textField(onBehalfOf, 'identityStoreArn'),
+  };
+}
+
+function fallbackPrincipal(fields: IdentityFields): string {
   return (
-    textField(identity, 'arn') ??
-    textField(identity, 'principalId') ??
-    textField(identity, 'userName') ??
-    textField(identity, 'invokedBy') ??
-    textField(identity, 'accountId') ??
+    fields.arn ??
+    fields.principalId ??
+    fields.userName ??
+    fields.invokedBy ??
+    fields.accountId ??
     UNKNOWN_PRINCIPAL
   );
 }
@@ -55,53 +96,44 @@ export function roleArnOfSessionArn(arn: string): string | undefined {
   return `arn:${partition}:iam::${account}:role/${role}`;
 }
 
-function roleOfAssumedRole(identity: JsonObject | undefined): string | undefined {
-  const issuer = objectField(objectField(identity, 'sessionContext'), 'sessionIssuer');
-  const issuerArn = textField(issuer, 'arn');
-  if (issuerArn) return issuerArn;
-  return roleArnOfSessionArn(textField(identity, 'arn') ?? '');
+function roleOfAssumedRole(fields: IdentityFields): string | undefined {
+  if (fields.sessionIssuerArn) return fields.sessionIssuerArn;
+  return roleArnOfSessionArn(fields.arn ?? '');
 }
 
-function selectPrincipal(
-  type: string | undefined,
-  identity: JsonObject | undefined,
-  region?: string,
-): string {
-  switch (type) {
+function selectPrincipal(fields: IdentityFields, region?: string): string {
+  switch (fields.type) {
     case 'IAMUser':
     case 'Root':
     case 'Role':
-      return textField(identity, 'arn') ?? fallbackPrincipal(identity);
+      return fields.arn ?? fallbackPrincipal(fields);
     case 'AssumedRole':
-      return roleOfAssumedRole(identity) ?? fallbackPrincipal(identity);
+      return roleOfAssumedRole(fields) ?? fallbackPrincipal(fields);
     case 'FederatedUser':
-      return (
-        textField(objectField(objectField(identity, 'sessionContext'), 'sessionIssuer'), 'arn') ??
-        fallbackPrincipal(identity)
-      );
+      return fields.sessionIssuerArn ?? fallbackPrincipal(fields);
     case 'AWSService':
-      return textField(identity, 'invokedBy') ?? fallbackPrincipal(identity);
+      return fields.invokedBy ?? fallbackPrincipal(fields);
     case 'AWSAccount': {
-      const accountId = textField(identity, 'accountId');
+      const { accountId } = fields;
       // `ANONYMOUS_PRINCIPAL` and `anonymous` name no account: kept as logged, not made a root ARN.
       if (accountId === 'ANONYMOUS_PRINCIPAL' || accountId === 'anonymous') return accountId;
       if (accountId) return `arn:${partitionOf(undefined, region)}:iam::${accountId}:root`;
-      return fallbackPrincipal(identity);
+      return fallbackPrincipal(fields);
     }
     case 'IdentityCenterUser': {
-      const onBehalfOf = objectField(identity, 'onBehalfOf');
-      const store = textField(onBehalfOf, 'identityStoreArn');
-      const userId = textField(onBehalfOf, 'userId');
-      return store && userId ? `${store}/user/${userId}` : fallbackPrincipal(identity);
+      const { identityStoreArn, onBehalfOfUserId } = fields;
+      return identityStoreArn && onBehalfOfUserId
+        ? `${identityStoreArn}/user/${onBehalfOfUserId}`
+        : fallbackPrincipal(fields);
     }
     case 'SAMLUser':
     case 'WebIdentityUser': {
-      const provider = textField(identity, 'identityProvider');
-      const userName = textField(identity, 'userName');
-      return provider && userName ? `${provider}/${userName}` : fallbackPrincipal(identity);
+      const provider = textField(fields.identity, 'identityProvider');
+      const { userName } = fields;
+      return provider && userName ? `${provider}/${userName}` : fallbackPrincipal(fields);
     }
     default:
-      return fallbackPrincipal(identity);
+      return fallbackPrincipal(fields);
   }
 }
 
@@ -113,48 +145,56 @@ function sessionNameOf(arn: string | undefined): string | undefined {
 // Callers that are no person: an AWS service, an account's root, another account as a whole.
 const NOT_A_PERSON = new Set(['AWSService', 'Root', 'AWSAccount']);
 
+function actorOfFields(type: string | undefined, fields: IdentityFields): string | undefined {
+  if (type !== undefined && NOT_A_PERSON.has(type)) return undefined;
+  if (fields.sourceIdentity) return fields.sourceIdentity;
+  if (fields.onBehalfOfUserId) return fields.onBehalfOfUserId;
+  if (type === 'IdentityCenterUser') return fields.userName;
+  const sessionName = sessionNameOf(fields.arn);
+  if (sessionName) return sessionName;
+  if (type === 'IAMUser' || type === 'SAMLUser' || type === 'WebIdentityUser') return fields.userName;
+  return undefined;
+}
+
 /**
  * The human behind a call (the README's actor rules): sourceIdentity, else the Identity Center
  * user, else the role session or federated user name, else the IAM user name, else the SAML or
  * web identity user name; absent for services, root, accounts and shapes that name no person.
  */
 export function actorOf(type: string | undefined, identity: JsonObject | undefined): string | undefined {
-  if (type !== undefined && NOT_A_PERSON.has(type)) return undefined;
-  const sessionContext = objectField(identity, 'sessionContext');
-  const sourceIdentity = textField(sessionContext, 'sourceIdentity');
-  if (sourceIdentity) return sourceIdentity;
-  const onBehalfOfUser = textField(objectField(identity, 'onBehalfOf'), 'userId');
-  if (onBehalfOfUser) return onBehalfOfUser;
-  if (type === 'IdentityCenterUser') return textField(identity, 'userName');
-  const sessionName = sessionNameOf(textField(identity, 'arn'));
-  if (sessionName) return sessionName;
-  if (type === 'IAMUser' || type === 'SAMLUser' || type === 'WebIdentityUser')
-    return textField(identity, 'userName');
-  return undefined;
+  return actorOfFields(type, readIdentityFields(identity));
 }
 
-function sessionAttributesOf(identity: JsonObject | undefined): JsonObject | undefined {
-  return objectField(objectField(identity, 'sessionContext'), 'attributes');
+/** {@link PrincipalFields} with every field present, those the identity does not give undefined. */
+export type PrincipalFieldsRead = { readonly [K in PrincipalFieldName]: PrincipalFields[K] | undefined };
+type PrincipalFieldName = keyof PrincipalFields;
+
+/**
+ * {@link toPrincipalFields} with absent fields present as undefined, in the same order: for a
+ * caller that copies the fields it wants, without the copy that leaves the absent ones out.
+ */
+export function readPrincipalFields(identity: JsonObject | undefined, region?: string): PrincipalFieldsRead {
+  const fields = readIdentityFields(identity);
+  const { type, sessionAttributes } = fields;
+  return {
+    principal: selectPrincipal(fields, region),
+    principalType: type ?? 'Unknown',
+    principalArn: fields.arn,
+    principalId: fields.principalId,
+    principalAccountId: fields.accountId,
+    userName: fields.userName,
+    accessKeyId: fields.accessKeyId,
+    invokedBy: fields.invokedBy,
+    sourceIdentity: fields.sourceIdentity,
+    sessionCreationDate: textField(sessionAttributes, 'creationDate'),
+    mfaAuthenticated: asBoolean(field(sessionAttributes, 'mfaAuthenticated')),
+    onBehalfOfUserId: fields.onBehalfOfUserId,
+    identityStoreArn: fields.identityStoreArn,
+    actor: actorOfFields(type, fields),
+  };
 }
 
 /** The caller of a record, from its `userIdentity` (which may be absent or oddly shaped). */
 export function toPrincipalFields(identity: JsonObject | undefined, region?: string): PrincipalFields {
-  const type = textField(identity, 'type');
-  const onBehalfOf = objectField(identity, 'onBehalfOf');
-  return compact({
-    principal: selectPrincipal(type, identity, region),
-    principalType: type ?? 'Unknown',
-    principalArn: textField(identity, 'arn'),
-    principalId: textField(identity, 'principalId'),
-    principalAccountId: textField(identity, 'accountId'),
-    userName: textField(identity, 'userName'),
-    accessKeyId: textField(identity, 'accessKeyId'),
-    invokedBy: textField(identity, 'invokedBy'),
-    sourceIdentity: textField(objectField(identity, 'sessionContext'), 'sourceIdentity'),
-    sessionCreationDate: textField(sessionAttributesOf(identity), 'creationDate'),
-    mfaAuthenticated: asBoolean(field(sessionAttributesOf(identity), 'mfaAuthenticated')),
-    onBehalfOfUserId: textField(onBehalfOf, 'userId'),
-    identityStoreArn: textField(onBehalfOf, 'identityStoreArn'),
-    actor: actorOf(type, identity),
-  });
+  return compact(readPrincipalFields(identity, region)) as PrincipalFields;
 }

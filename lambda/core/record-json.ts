@@ -167,8 +167,36 @@ class ExactParser {
  * way a key such as `__proto__` is an own property and never changes an object's prototype.
  */
 export function parseRecordJson(text: string): RecordValue {
-  if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return JSON.parse(text) as RecordValue;
+  let parsed: RecordValue;
+  try {
+    parsed = JSON.parse(text) as RecordValue;
+  } catch (error) {
+    if (!MAY_HOLD_INEXACT_NUMBER.test(text)) throw error;
+    return new ExactParser(text).parse();
+  }
+  // Most records hold no number at all. Then only the text of a string can match the pattern,
+  // and the exact parser would give the very values JSON.parse gave: the text is not searched,
+  // which takes about as long as parsing it.
+  if (!holdsNumber(parsed) || !MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
   return new ExactParser(text).parse();
+}
+
+/** Whether a parsed value holds a number anywhere; walked without recursion, however deep. */
+function holdsNumber(value: RecordValue): boolean {
+  if (typeof value === 'number') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop() as Record<string, unknown>;
+    // for...in reads the keys (or indexes) without making their array; an inherited enumerable
+    // key could only add a number, which costs a search and never skips one.
+    for (const key in next) {
+      const child = next[key];
+      if (typeof child === 'number') return true;
+      if (typeof child === 'object' && child !== null) pending.push(child);
+    }
+  }
+  return false;
 }
 
 /** Collects JSON text up to a length, then stops: the start of a value's text, in time of its start. */

@@ -54,14 +54,127 @@ export function isStorableNumber(text: string): boolean {
   );
 }
 
-function hasOnlyStorableKeys(object: object): boolean {
-  for (const key of Object.keys(object)) if (key === '' || !key.isWellFormed()) return false;
-  return true;
+/** Whether a number is an integer a double holds exactly, other than -0: always storable as it is. */
+function isPlainInteger(value: number): boolean {
+  return Number.isSafeInteger(value) && !Object.is(value, -0);
 }
 
-function asJsonText(value: unknown, path: string, changed: ChangedPaths): string {
-  changed.push(path);
-  return toJsonText(value);
+/**
+ * One conversion of a value to what DynamoDB can store: the paths it changed, and the stored size
+ * of what it made ({@link storedSize} of the result), counted as the result is made rather than by
+ * walking it again.
+ */
+class StorableConversion {
+  size = 0;
+  /**
+   * The keys from the converted value down to the value being converted. A path is made of them
+   * only when a value is changed: most values are stored as they are, and making a path for each
+   * was most of a conversion's work.
+   */
+  private readonly keys: (string | number)[] = [];
+
+  constructor(
+    readonly changed: ChangedPaths,
+    private readonly path: string,
+  ) {}
+
+  enter(key: string | number): void {
+    this.keys.push(key);
+  }
+
+  leave(): void {
+    this.keys.pop();
+  }
+
+  /** The JSON Pointer of the value being converted. */
+  currentPath(): string {
+    let path = this.path;
+    for (const key of this.keys) path = childPath(path, key);
+    return path;
+  }
+
+  asJsonText(value: unknown): string {
+    this.changed.push(this.currentPath());
+    const text = toJsonText(value);
+    this.size += Buffer.byteLength(text);
+    return text;
+  }
+}
+
+/** {@link toStorableValue} of the value at the conversion's current path. */
+function convert(value: unknown, depth: number, conversion: StorableConversion): unknown {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) return conversion.asJsonText(value);
+    conversion.size += Buffer.byteLength(value);
+    return value;
+  }
+  if (typeof value === 'number') {
+    if (isPlainInteger(value) || (Number.isFinite(value) && isStorableNumber(toJsonText(value)))) {
+      conversion.size += numberSize(value);
+      return value;
+    }
+    return conversion.asJsonText(Number.isFinite(value) ? value : String(value));
+  }
+  if (value instanceof ExactNumber) {
+    if (!isStorableNumber(value.text)) return conversion.asJsonText(value);
+    conversion.size += numberTextSize(value.text);
+    return value;
+  }
+  if (typeof value !== 'object' || value === null) {
+    conversion.size += 1;
+    return value;
+  }
+  if (depth >= MAX_STORED_DEPTH) return conversion.asJsonText(value);
+  const { changed } = conversion;
+  const changedBefore = changed.length;
+  const sizeBefore = conversion.size;
+  const copy = Array.isArray(value)
+    ? convertList(value, depth, conversion)
+    : convertMap(value, depth, conversion);
+  let storable = copy !== UNSTORABLE_KEY;
+  for (let index = changedBefore; storable && index < changed.length; index++) {
+    if (Buffer.byteLength(changed[index] as string) > MAX_CHANGED_PATH_BYTES) storable = false;
+  }
+  if (storable) return copy;
+  // What its children noted is undone: the map or list is stored whole as its JSON text.
+  changed.length = changedBefore;
+  conversion.size = sizeBefore;
+  return conversion.asJsonText(value);
+}
+
+/** What {@link convertMap} gives for a map with a key DynamoDB cannot hold (empty, or not well-formed). */
+const UNSTORABLE_KEY = Symbol('unstorable key');
+
+// Three bytes for a list or map, and one for each element (see storedSize).
+function convertList(value: readonly unknown[], depth: number, conversion: StorableConversion): unknown[] {
+  conversion.size += 3;
+  const copy: unknown[] = [];
+  for (let index = 0; index < value.length; index++) {
+    conversion.enter(index);
+    copy.push(convert(value[index], depth + 1, conversion));
+    conversion.leave();
+    conversion.size += 1;
+  }
+  return copy;
+}
+
+function convertMap(
+  value: object,
+  depth: number,
+  conversion: StorableConversion,
+): Record<string, unknown> | typeof UNSTORABLE_KEY {
+  conversion.size += 3;
+  const copy: Record<string, unknown> = Object.create(null);
+  // Keys are checked as they come, not all first: a key DynamoDB cannot hold is rare, and then
+  // the caller undoes what was converted before it.
+  for (const key of Object.keys(value)) {
+    if (key === '' || !key.isWellFormed()) return UNSTORABLE_KEY;
+    conversion.enter(key);
+    copy[key] = convert((value as Record<string, unknown>)[key], depth + 1, conversion);
+    conversion.leave();
+    conversion.size += Buffer.byteLength(key) + 1;
+  }
+  return copy;
 }
 
 /**
@@ -69,49 +182,24 @@ function asJsonText(value: unknown, path: string, changed: ChangedPaths): string
  * no prototype so that any key is data; what DynamoDB cannot hold becomes its JSON text.
  */
 export function toStorableValue(value: unknown, depth: number, path: string, changed: ChangedPaths): unknown {
-  if (typeof value === 'string') return value.isWellFormed() ? value : asJsonText(value, path, changed);
-  if (typeof value === 'number') {
-    return Number.isFinite(value) && isStorableNumber(toJsonText(value))
-      ? value
-      : asJsonText(Number.isFinite(value) ? value : String(value), path, changed);
-  }
-  if (value instanceof ExactNumber)
-    return isStorableNumber(value.text) ? value : asJsonText(value, path, changed);
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_STORED_DEPTH) return asJsonText(value, path, changed);
-  if (!Array.isArray(value) && !hasOnlyStorableKeys(value)) return asJsonText(value, path, changed);
-  const changedBefore = changed.length;
-  const copy = toStorableChildren(value, depth, path, changed);
-  for (let index = changedBefore; index < changed.length; index++) {
-    if (Buffer.byteLength(changed[index] as string) > MAX_CHANGED_PATH_BYTES) {
-      changed.length = changedBefore;
-      return asJsonText(value, path, changed);
-    }
-  }
-  return copy;
+  return convert(value, depth, new StorableConversion(changed, path));
 }
 
-function toStorableChildren(value: object, depth: number, path: string, changed: ChangedPaths): unknown {
-  if (Array.isArray(value)) {
-    return value.map((element, index) =>
-      toStorableValue(element, depth + 1, childPath(path, index), changed),
-    );
-  }
-  const copy: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value)) {
-    copy[key] = toStorableValue(
-      (value as Record<string, unknown>)[key],
-      depth + 1,
-      childPath(path, key),
-      changed,
-    );
-  }
-  return copy;
-}
-
-/** Size of a number in DynamoDB: about one byte per two significant digits, plus one. */
-function numberSize(text: string): number {
+/** Size of a number in DynamoDB, from its text: about one byte per two significant digits, plus one. */
+function numberTextSize(text: string): number {
   return Math.ceil(decimalShape(text).digits.length / 2) + 1;
+}
+
+/** {@link numberTextSize} of a number's text; an integer's digits are counted without writing it. */
+function numberSize(value: number): number {
+  if (!Number.isSafeInteger(value)) return numberTextSize(String(value));
+  let rest = Math.abs(value);
+  if (rest === 0) return 1;
+  // Trailing zeros are no significant digits; a safe integer divides by ten exactly.
+  while (rest % 10 === 0) rest /= 10;
+  let digits = 1;
+  for (let power = 10; power <= rest; power *= 10) digits++;
+  return Math.ceil(digits / 2) + 1;
 }
 
 /**
@@ -120,8 +208,8 @@ function numberSize(text: string): number {
  */
 export function storedSize(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return numberSize(String(value));
-  if (value instanceof ExactNumber) return numberSize(value.text);
+  if (typeof value === 'number') return numberSize(value);
+  if (value instanceof ExactNumber) return numberTextSize(value.text);
   if (typeof value !== 'object' || value === null) return 1;
   let size = 3;
   if (Array.isArray(value)) {
@@ -177,6 +265,70 @@ export function storedItemSize(item: object): number {
 }
 
 /**
+ * At least {@link storedItemSize} of an item, counted without the UTF-8 of its strings: three
+ * bytes a UTF-16 code unit (a pair takes four for its two), names and values alike.
+ */
+export function storedItemSizeAtMost(item: object): number {
+  let size = 0;
+  // for...in reads the attributes without making Object.entries' pairs; an inherited enumerable
+  // key could only add to a bound.
+  for (const name in item) {
+    const value = (item as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    size += 3 * name.length + (typeof value === 'string' ? 3 * value.length : storedSize(value));
+  }
+  return size;
+}
+
+/** A {@link StorablePayload} and the stored size of its value. */
+export interface SizedStorablePayload extends StorablePayload {
+  /** {@link storedSize} of `value`. */
+  readonly storedBytes: number;
+  /**
+   * Whether any larger `maxBytes` would give this same payload: it was stored whole, or, having
+   * more values to change than are listed, as its whole JSON text.
+   */
+  readonly sameUnderLargerCap: boolean;
+}
+
+/** {@link toStorablePayload}, with the stored size of what it made (known as it was made). */
+export function toSizedStorablePayload(
+  value: unknown,
+  path: string,
+  changed: ChangedPaths,
+  maxBytes = MAX_PAYLOAD_BYTES,
+): SizedStorablePayload {
+  if (isStoredSizeOver(value, maxBytes * CERTAINLY_TOO_LARGE_FACTOR)) {
+    changed.push(path);
+    const start = truncateUtf8(toJsonTextStart(value, maxBytes), maxBytes);
+    return {
+      value: start,
+      truncated: true,
+      storedBytes: Buffer.byteLength(start),
+      sameUnderLargerCap: false,
+    };
+  }
+  // Below, only the last comparisons with maxBytes decide, and a larger cap passes each of them
+  // that this one passed (isStoredSizeOver's is passed a fortiori).
+  const conversion = new StorableConversion([], path);
+  const stored = convert(value, 1, conversion);
+  const inner = conversion.changed;
+  if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && conversion.size <= maxBytes) {
+    changed.push(...inner);
+    return { value: stored, truncated: false, storedBytes: conversion.size, sameUnderLargerCap: true };
+  }
+  changed.push(path);
+  const text = toJsonText(value);
+  const textBytes = Buffer.byteLength(text);
+  if (textBytes <= maxBytes) {
+    const sameUnderLargerCap = inner.length > MAX_PAYLOAD_CHANGED_PATHS;
+    return { value: text, truncated: false, storedBytes: textBytes, sameUnderLargerCap };
+  }
+  const start = truncateUtf8(text, maxBytes);
+  return { value: start, truncated: true, storedBytes: Buffer.byteLength(start), sameUnderLargerCap: false };
+}
+
+/**
  * A request or response payload as DynamoDB can store it (see {@link toStorableValue}). A payload
  * with more than {@link MAX_PAYLOAD_CHANGED_PATHS} values to change becomes its JSON text, its path
  * changed; one over `maxBytes` becomes its JSON text cut to `maxBytes`, flagged as truncated.
@@ -187,29 +339,14 @@ export function toStorablePayload(
   changed: ChangedPaths,
   maxBytes = MAX_PAYLOAD_BYTES,
 ): StorablePayload {
-  if (isStoredSizeOver(value, maxBytes * CERTAINLY_TOO_LARGE_FACTOR)) {
-    changed.push(path);
-    return { value: truncateUtf8(toJsonTextStart(value, maxBytes), maxBytes), truncated: true };
-  }
-  const inner: ChangedPaths = [];
-  const stored = toStorableValue(value, 1, path, inner);
-  if (inner.length <= MAX_PAYLOAD_CHANGED_PATHS && storedSize(stored) <= maxBytes) {
-    changed.push(...inner);
-    return { value: stored, truncated: false };
-  }
-  changed.push(path);
-  const text = toJsonText(value);
-  if (Buffer.byteLength(text) <= maxBytes) return { value: text, truncated: false };
-  return { value: truncateUtf8(text, maxBytes), truncated: true };
+  const { value: stored, truncated } = toSizedStorablePayload(value, path, changed, maxBytes);
+  return { value: stored, truncated };
 }
 
 /**
  * A text field within `maxBytes`: as logged when it fits and is well-formed; otherwise its JSON
- * text (when not well-formed) cut to `maxBytes`, its path changed.
+ * text (when not well-formed) cut to `maxBytes`. The caller notes its path when the two differ.
  */
-export function toStorableText(value: string, maxBytes: number, path: string, changed: ChangedPaths): string {
-  const text = value.isWellFormed() ? value : JSON.stringify(value);
-  const stored = truncateUtf8(text, maxBytes);
-  if (stored !== value) changed.push(path);
-  return stored;
+export function toStorableText(value: string, maxBytes: number): string {
+  return truncateUtf8(value.isWellFormed() ? value : JSON.stringify(value), maxBytes);
 }

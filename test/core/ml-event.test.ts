@@ -387,6 +387,28 @@ describe('toMlEvent', () => {
     ]);
   });
 
+  it("cuts a payload near its share where the item's exact size puts the cut, however its text is written", () => {
+    // The same UTF-8 size written in two-byte and in one-byte characters: only the bytes count.
+    const twoByte = { errorCode: 'E', errorMessage: 'é'.repeat(8_000) };
+    const oneByte = { errorCode: 'E', errorMessage: 'e'.repeat(16_000) };
+    const sizes = Array.from({ length: 60 }, (_, index) => 110_000 + 300 * index);
+
+    const outcomes = (fields: Record<string, unknown>) =>
+      sizes.map((size) => {
+        const item = toMlEvent(
+          makeRecord({ ...fields, requestParameters: { blob: 'q'.repeat(size) } }),
+          'sagemaker',
+          context,
+        );
+        return [size, item.requestParametersTruncated ?? false, storedItemSize(item)];
+      });
+
+    const twoByteOutcomes = outcomes(twoByte);
+    expect(twoByteOutcomes).toEqual(outcomes(oneByte));
+    expect(twoByteOutcomes.some(([, truncated]) => truncated)).toBe(true);
+    expect(twoByteOutcomes.some(([, truncated]) => !truncated)).toBe(true);
+  });
+
   it('is deterministic: the same record gives the same item', () => {
     const record = makeRecord();
 
@@ -420,6 +442,29 @@ describe('collectResourceArns', () => {
       'arn:aws:bedrock:us-east-1:123456789012:job/1',
       'arn:aws:bedrock:us-east-1::foundation-model/a',
     ]);
+  });
+});
+
+describe('collectResourceArns, by key', () => {
+  it.each([
+    ['modelArn', true],
+    ['roleARN', true],
+    ['targetArns', true],
+    ['ARNS', true],
+    ['learn', true],
+    ['arn', true],
+    ['arns', true],
+    ['arnList', false],
+    ['arnss', false],
+    ['rn', false],
+    ['s', false],
+    ['', false],
+    ['modelArn ', false],
+  ])('takes the ARNs under a key %j: %s', (key, taken) => {
+    const record = makeRecord({ requestParameters: { [key]: 'arn:aws:bedrock:us-east-1:1:model/m' } });
+    record.responseElements = undefined;
+
+    expect(collectResourceArns(record)).toEqual(taken ? ['arn:aws:bedrock:us-east-1:1:model/m'] : []);
   });
 });
 
@@ -459,6 +504,34 @@ describe('event time', () => {
     ['2024-06-02T20:15:00.123z', '2024-06-02T20:15:00Z'],
   ])('sorts %s as %s, in UTC whatever the local zone', (eventTime, sortable) => {
     expect(toSortableTime(eventTime)).toBe(sortable);
+  });
+
+  it.each([
+    '2024-06-02T20:15:00Z',
+    '2000-02-29T12:00:00Z',
+    '2024-12-31T23:59:59Z',
+    '0100-01-01T00:00:00Z',
+    '0099-12-31T23:59:59Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '1969-12-31T23:59:59Z',
+  ])('reads %s, written as CloudTrail writes times, as Date.parse does', (eventTime) => {
+    expect(parseEventTime(eventTime)).toBe(Date.parse(eventTime));
+    expect(toSortableTime(eventTime)).toBe(eventTime);
+  });
+
+  it.each([
+    '1900-02-29T00:00:00Z',
+    '2023-02-29T00:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-06-02T24:00:00Z',
+    '2024-06-02T20:60:00Z',
+    '2024-06-02T20:15:60Z',
+    '2024-00-02T20:15:00Z',
+    '2024-06-00T20:15:00Z',
+    '2024-06-02T2O:15:00Z',
+  ])('rejects %s, written as CloudTrail writes times but no real time', (eventTime) => {
+    expect(parseEventTime(eventTime)).toBeUndefined();
   });
 
   it.each(['yyyy-mm-ddThh:mm:ssZ', 'Nov 5, 2018 6:06:01 AM', '2024-13-45T99:00:00Z', ''])(

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExactNumber, parseRecordJson, type RecordValue, toJsonText } from '../../lambda/core/record-json';
+import {
+  ExactNumber,
+  parseRecordJson,
+  RecordJsonError,
+  type RecordValue,
+  toJsonText,
+} from '../../lambda/core/record-json';
 import {
   decimalValue,
   decodeExactJson,
@@ -128,6 +134,26 @@ describe('parseRecordJson, wherever a long number stands', () => {
     ['with a three-digit exponent', '{"a":{"b":[1.5E+300]}}', '1.5E+300'],
   ])('keeps it exact %s', (_where, text, number) => {
     expect(JSON.stringify(parseRecordJson(text))).toContain(number);
+  });
+
+  it.each([
+    ['no number at all', '{"eventID":"e849b567-5232","role":"r,12345678901234567","exp":"[1e123"}'],
+    ['a short number beside them', '{"role":"r,12345678901234567","exp":"[1e123","n":15}'],
+  ])('reads long digit runs inside the strings of a record with %s as JSON.parse does', (_case, text) => {
+    expect(parseRecordJson(text)).toEqual(JSON.parse(text));
+  });
+
+  it('keeps a long number exact beside a string that holds long digit runs', () => {
+    const value = parseRecordJson('{"role":"r,12345678901234567","n":12345678901234567}');
+
+    expect((value as Record<string, unknown>).n).toEqual(new ExactNumber('12345678901234567'));
+  });
+
+  it.each([
+    ['holds no long number: JSON.parse says', '{"a":1,}', SyntaxError],
+    ['may hold one: the exact parser says', '{"n":12345678901234567,}', RecordJsonError],
+  ])('fails on a text that is not JSON and %s what is wrong', (_case, text, errorClass) => {
+    expect(() => parseRecordJson(text)).toThrow(errorClass);
   });
 
   it('reads hex ids and digit runs inside strings as the strings they are', () => {
