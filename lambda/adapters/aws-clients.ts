@@ -1,5 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3GetObjectClient, type S3GetObjectClientConfig } from './s3-get-object';
 
 /**
  * Longest wait for a TCP (and TLS) connection, in ms. Within a Region a connection to DynamoDB or
@@ -70,21 +72,32 @@ export function createDynamoDbReadClient(config: DynamoDBClientConfig = {}): Dyn
 }
 
 /**
- * An S3 client with connection, response and idle timeouts. Checksums only when required: the
- * same client then works against local S3-compatible servers, and GetObject never buffers a
- * whole body to validate it.
+ * The HTTP handler options of every S3 request (the function's reads, the CLI's listings and
+ * reads): connection, response-header and idle timeouts.
  */
-export function createS3Client(config: S3ClientConfig = {}): S3Client {
-  return new S3Client({
-    maxAttempts: READ_MAX_ATTEMPTS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: S3_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      socketTimeout: S3_SOCKET_TIMEOUT_MS,
-    },
-    ...config,
+export const S3_REQUEST_HANDLER = {
+  connectionTimeout: CONNECTION_TIMEOUT_MS,
+  requestTimeout: S3_REQUEST_TIMEOUT_MS,
+  throwOnRequestTimeout: true,
+  socketTimeout: S3_SOCKET_TIMEOUT_MS,
+};
+
+/** Settings of {@link createS3ObjectReader}; each one has the function's default. */
+export type S3ObjectReaderConfig = Partial<Omit<S3GetObjectClientConfig, 'requestHandler'>>;
+
+/**
+ * The function's S3 reader: GetObject alone, signed with the credentials Lambda puts in the
+ * environment, in the Region of `AWS_REGION`, with the S3 timeouts and READ_MAX_ATTEMPTS attempts.
+ */
+export function createS3ObjectReader(config: S3ObjectReaderConfig = {}): S3GetObjectClient {
+  const region = config.region ?? process.env.AWS_REGION;
+  if (!region) throw new Error('AWS_REGION environment variable is not set');
+  return new S3GetObjectClient({
+    region,
+    credentials: config.credentials ?? fromEnv(),
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    maxAttempts: config.maxAttempts ?? READ_MAX_ATTEMPTS,
+    requestHandler: new NodeHttpHandler(S3_REQUEST_HANDLER),
   });
 }
