@@ -244,9 +244,13 @@ export class S3GetObjectClient implements S3ObjectReader {
     this.config.requestHandler.destroy();
   }
 
+  /** The request signed (SigV4, now), as each attempt sends it. */
+  async signed(request: HttpRequest): Promise<HttpRequest> {
+    return (await this.signer.sign(request)) as HttpRequest;
+  }
+
   private async send(request: HttpRequest): Promise<HttpResponse> {
-    const signed = await this.signer.sign(request);
-    const { response } = await this.config.requestHandler.handle(signed as HttpRequest);
+    const { response } = await this.config.requestHandler.handle(await this.signed(request));
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     throw await responseErrorOf(response);
   }
