@@ -29,10 +29,14 @@ export interface S3GetObjectClientConfig {
   /** Sends the requests (its timeouts bound each attempt). */
   readonly requestHandler: GetObjectHttpHandler;
   /**
-   * An S3-compatible endpoint (a local server) instead of S3's own.
+   * An S3-compatible endpoint (a local server) instead of S3's own; not with FIPS or dual-stack.
    * @default - S3's regional endpoint, `https://s3.<region>.<the partition's DNS suffix>`
    */
   readonly endpoint?: string;
+  /** S3's FIPS endpoint of the Region (`s3-fips.<region>...`). @default false */
+  readonly useFipsEndpoint?: boolean;
+  /** S3's dual-stack (IPv6) endpoint of the Region (`s3.dualstack.<region>...`). @default false */
+  readonly useDualstackEndpoint?: boolean;
   /** Names the bucket in the path rather than in the host name. @default false */
   readonly forcePathStyle?: boolean;
   /** Attempts per GetObject, the first included. @default 3 */
@@ -144,6 +148,12 @@ function asError(error: unknown): ClassifiedError {
   return (error instanceof Error ? error : new Error(String(error))) as ClassifiedError;
 }
 
+// As the SDK's S3 endpoint rules, which refuse a custom endpoint with either variant.
+function regionalEndpointOf(config: S3GetObjectClientConfig): string {
+  const service = `s3${config.useFipsEndpoint ? '-fips' : ''}${config.useDualstackEndpoint ? '.dualstack' : ''}`;
+  return `https://${service}.${config.region}.${partition(config.region).dnsSuffix}`;
+}
+
 /**
  * GetObject and nothing else, signed with SigV4: what the function needs of S3, without the S3
  * client's other operations, S3 Express sessions, flexible checksums and XML protocol. It
@@ -155,9 +165,10 @@ export class S3GetObjectClient implements S3ObjectReader {
   private readonly endpoint: URL;
 
   constructor(private readonly config: S3GetObjectClientConfig) {
-    this.endpoint = new URL(
-      config.endpoint ?? `https://s3.${config.region}.${partition(config.region).dnsSuffix}`,
-    );
+    if (config.endpoint !== undefined && (config.useFipsEndpoint || config.useDualstackEndpoint)) {
+      throw new Error('a custom S3 endpoint cannot be combined with FIPS or dual-stack');
+    }
+    this.endpoint = new URL(config.endpoint ?? regionalEndpointOf(config));
     this.signer = new SignatureV4({
       credentials: config.credentials,
       region: config.region,

@@ -49,6 +49,8 @@ interface AddressCase {
   readonly key: string;
   readonly endpoint?: string;
   readonly forcePathStyle?: boolean;
+  readonly useFipsEndpoint?: boolean;
+  readonly useDualstackEndpoint?: boolean;
 }
 
 // The SDK's own telemetry headers are signed too; without them both requests must be identical.
@@ -63,7 +65,7 @@ const dropSdkHeaders: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutput
 
 /** What the SDK's S3 client sends for the case, without the headers only the SDK sends. */
 async function sdkRequestOf(
-  { region, bucket, key, endpoint, forcePathStyle }: AddressCase,
+  { region, bucket, key, endpoint, forcePathStyle, useFipsEndpoint, useDualstackEndpoint }: AddressCase,
   credentials: S3ClientConfig['credentials'],
   expectedBucketOwner?: string,
 ): Promise<HttpRequest> {
@@ -73,6 +75,8 @@ async function sdkRequestOf(
     credentials,
     endpoint,
     forcePathStyle,
+    useFipsEndpoint,
+    useDualstackEndpoint,
     requestHandler: handler as unknown as S3ClientConfig['requestHandler'],
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -88,7 +92,7 @@ async function sdkRequestOf(
 }
 
 async function clientRequestOf(
-  { region, bucket, key, endpoint, forcePathStyle }: AddressCase,
+  { region, bucket, key, endpoint, forcePathStyle, useFipsEndpoint, useDualstackEndpoint }: AddressCase,
   credentials: S3ClientConfig['credentials'],
   expectedBucketOwner?: string,
 ): Promise<HttpRequest> {
@@ -98,6 +102,8 @@ async function clientRequestOf(
     credentials: credentials as typeof CREDENTIALS,
     endpoint,
     forcePathStyle,
+    useFipsEndpoint,
+    useDualstackEndpoint,
     requestHandler: handler as never,
   });
   await client.getObject({ Bucket: bucket, Key: key, ExpectedBucketOwner: expectedBucketOwner });
@@ -174,6 +180,18 @@ describe('S3GetObjectClient signs and addresses GetObject as @aws-sdk/client-s3 
     [
       'a key with empty and dot segments',
       { region: 'eu-west-1', bucket: 'trail-bucket', key: '/lead//double/./../x' },
+    ],
+    ['FIPS', { region: 'us-gov-west-1', bucket: 'trail-bucket', key: 'k', useFipsEndpoint: true }],
+    ['dual-stack', { region: 'cn-north-1', bucket: 'trail-bucket', key: 'k', useDualstackEndpoint: true }],
+    [
+      'FIPS and dual-stack, a dotted bucket',
+      {
+        region: 'us-east-1',
+        bucket: 'trail.dots',
+        key: 'k',
+        useFipsEndpoint: true,
+        useDualstackEndpoint: true,
+      },
     ],
   ];
 
@@ -479,6 +497,37 @@ describe('S3GetObjectClient against a loopback server that answers as S3 does wh
       /^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/eu-central-1\/s3\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-expected-bucket-owner;x-amz-security-token, Signature=[0-9a-f]{64}$/,
     );
     s3.destroy();
+  });
+
+  it('sends to the endpoint of AWS_ENDPOINT_URL_S3, as an SDK client does (LocalStack sets it)', async () => {
+    answerWith(ok('from the configured endpoint'));
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
+    const s3 = createS3ObjectReader({ region: 'us-east-1', credentials: CREDENTIALS, forcePathStyle: true });
+
+    const opened = await s3.getObject({ Bucket: 'trail', Key: 'k' });
+
+    expect(await text(opened.body)).toBe('from the configured endpoint');
+    s3.destroy();
+  });
+
+  it.each([
+    ['AWS_USE_FIPS_ENDPOINT', 'trail.s3-fips.us-east-1.amazonaws.com'],
+    ['AWS_USE_DUALSTACK_ENDPOINT', 'trail.s3.dualstack.us-east-1.amazonaws.com'],
+  ])('addresses the endpoint %s asks for', (variable, host) => {
+    vi.stubEnv(variable, 'true');
+    vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+    vi.stubEnv('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'true');
+    const s3 = createS3ObjectReader({ region: 'us-east-1', credentials: CREDENTIALS });
+
+    expect(s3.requestOf({ Bucket: 'trail', Key: 'k' }).headers.host).toBe(host);
+  });
+
+  it('refuses a custom endpoint with FIPS, as the SDK does', () => {
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+
+    expect(() => createS3ObjectReader({ endpoint, region: 'us-east-1' })).toThrow(
+      'a custom S3 endpoint cannot be combined with FIPS or dual-stack',
+    );
   });
 
   it('fails at once, naming the variable, without a Region', () => {
