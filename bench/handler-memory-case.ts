@@ -2,7 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { clientSettingsFor } from '../cli/aws-endpoints';
 import { createLocalIngestFunction } from '../cli/local/local-ingest-function';
 import { s3EventNotificationBody } from '../cli/s3-event-message';
-import { createDynamoDbClient, createS3Client } from '../lambda/adapters/aws-clients';
+import { createDynamoDbClient, createS3ObjectReader } from '../lambda/adapters/aws-clients';
 
 /**
  * One SQS batch through the function's real handler, in a process of its own so that its peak
@@ -22,7 +22,7 @@ const [name, s3Endpoint, dynamoDbEndpoint, tableName, bucket, size, ...keys] = p
   string,
   ...string[],
 ];
-const s3 = createS3Client({ ...clientSettingsFor(s3Endpoint), forcePathStyle: true });
+const s3 = createS3ObjectReader({ ...clientSettingsFor(s3Endpoint), forcePathStyle: true });
 const dynamodb = createDynamoDbClient(clientSettingsFor(dynamoDbEndpoint));
 const fn = createLocalIngestFunction({ tableName, s3, dynamodb, env: process.env });
 const event: SQSEvent = {

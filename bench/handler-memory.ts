@@ -8,7 +8,7 @@ import { clientSettingsFor } from '../cli/aws-endpoints';
 import { startDynamoDbLocal } from '../cli/local/dynamodb-local-server';
 import { ensureEventsTable } from '../cli/local/events-table';
 import { startLocalS3 } from '../cli/local/s3rver-server';
-import { createS3Client } from '../lambda/adapters/aws-clients';
+import { createS3Client } from '../cli/s3-client';
 import { ensureLargeRecordLogFile, ensureLogFile } from './log-generator';
 
 const MB = 2 ** 20;

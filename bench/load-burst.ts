@@ -6,9 +6,10 @@ import { createLocalIngestFunction, type FileReport } from '../cli/local/local-i
 import { connectLocalPipeline } from '../cli/local/local-pipeline';
 import type { AcknowledgedMessage, DeadLetter, LocalQueueStats } from '../cli/local/local-queue';
 import { startLocalS3 } from '../cli/local/s3rver-server';
+import { createS3Client } from '../cli/s3-client';
 import { unmarshallItem } from '../contract/item-marshaller';
 import type { MlEventItem } from '../contract/ml-event-item';
-import { createS3Client } from '../lambda/adapters/aws-clients';
+import { createS3ObjectReader } from '../lambda/adapters/aws-clients';
 import { mlEventKey } from './log-generator';
 import { readWholeStream } from './table-stream';
 
@@ -101,11 +102,14 @@ async function withinBound(drained: Promise<void>, ms: number, notDone: () => nu
  */
 export async function runLoadBurst(options: LoadBurstOptions): Promise<LoadBurstResult> {
   const s3Server = await startLocalS3({ buckets: [BURST_BUCKET] });
-  const s3 = createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
-  const functions = Array.from({ length: options.concurrency ?? 4 }, () =>
+  const settings = { ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true };
+  const s3 = createS3Client(settings);
+  // A reader per handler, as each instance of the function has its own.
+  const readers = Array.from({ length: options.concurrency ?? 4 }, () => createS3ObjectReader(settings));
+  const functions = readers.map((reader) =>
     createLocalIngestFunction({
       tableName: options.tableName,
-      s3,
+      s3: reader,
       dynamodb: options.dynamodb,
       env: options.env ?? {},
     }),
@@ -134,6 +138,7 @@ export async function runLoadBurst(options: LoadBurstOptions): Promise<LoadBurst
   } finally {
     pipeline.disconnect();
     s3.destroy();
+    for (const reader of readers) reader.destroy();
     await s3Server.stop();
   }
 }

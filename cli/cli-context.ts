@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createS3Client } from '../lambda/adapters/aws-clients';
 import type { ClientSettings } from './aws-endpoints';
+import { createS3Client } from './s3-client';
 
 /** Where a command writes. */
 export interface OutputStream {

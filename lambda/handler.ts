@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../contract/environment';
-import { createDynamoDbClient, createS3Client } from './adapters/aws-clients';
+import { createDynamoDbClient, createS3ObjectReader } from './adapters/aws-clients';
 import { loadConfig } from './config';
 import { createIngestHandler } from './ingest-handler';
 
@@ -11,7 +11,7 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: POWERTO
 /** Lambda entry point: S3 or EventBridge notifications (through SQS) of new CloudTrail log files. */
 export const handler = createIngestHandler({
   config: loadConfig(process.env),
-  s3: createS3Client(),
+  s3: createS3ObjectReader(),
   dynamodb: createDynamoDbClient(),
   logger,
   metrics,

@@ -2,11 +2,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRIC_NAMES } from '../contract/environment';
 import { DynamoDbEventWriter } from './adapters/dynamodb-event-writer';
-import { openS3Object } from './adapters/s3-log-source';
+import { openS3Object, type S3ObjectReader } from './adapters/s3-log-source';
 import type { IngestConfig } from './config';
 import type { LogReadSummary } from './core/log-read-summary';
 import { objectsOfMessageBody, objectsOfNotification, type S3ObjectRef } from './core/notifications';
@@ -30,7 +29,8 @@ export type FileReport =
 /** What the handler talks to. */
 export interface IngestHandlerDependencies {
   readonly config: IngestConfig;
-  readonly s3: S3Client;
+  /** What log files are read through (see createS3ObjectReader). */
+  readonly s3: S3ObjectReader;
   /** The client the event writer sends through (see createDynamoDbClient). */
   readonly dynamodb: DynamoDBClient;
   readonly logger: Logger;

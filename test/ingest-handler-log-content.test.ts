@@ -6,12 +6,13 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
 import { ENV } from '../contract/environment';
+import type { S3GetObjectClient } from '../lambda/adapters/s3-get-object';
 import { loadConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../lambda/ingest-handler';
 import { logFileText, logObjectKey, makeRecord } from './support/factories';
 import { type LogLine, recordingLogger, s3Notification, sqsEvent } from './support/lambda-events';
-import { createTestTable, localDynamoDb, localS3Client } from './support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client, localS3ObjectReader } from './support/local-aws';
 
 const BUCKET = 'trail-bucket';
 const lambdaContext = { getRemainingTimeInMillis: () => 300_000 } as Context;
@@ -56,6 +57,7 @@ describe('log lines of an ingestion of records that hold secrets', () => {
   const { client, documents } = localDynamoDb();
   let s3Server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
   const good = recordWithSecrets('good-1');
   // Each file: [key id, body]. Secrets sit in good records, in broken ones and right at the break.
   const files: [string, Buffer][] = [
@@ -99,12 +101,14 @@ describe('log lines of an ingestion of records that hold secrets', () => {
   beforeAll(async () => {
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = localS3Client(s3Server.endpoint);
+    reader = localS3ObjectReader(s3Server.endpoint);
     for (const [id, body] of files) {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: logObjectKey({ id }), Body: body }));
     }
   });
 
   afterAll(async () => {
+    reader?.destroy();
     await s3Server?.stop();
   });
 
@@ -120,7 +124,7 @@ describe('log lines of an ingestion of records that hold secrets', () => {
         writeConcurrency: 2,
         limits: { maxRecordBytes: MAX_RECORD_BYTES, maxDecompressedBytes: 1024 * 1024 },
       },
-      s3,
+      s3: reader,
       dynamodb: client,
       logger: recordingLogger(lines),
       metrics: new Metrics({ namespace: 'mltrail-test' }),
@@ -160,7 +164,7 @@ describe('log lines of an ingestion of records that hold secrets', () => {
         [ENV.REQUEST_PARAMETER_KEYS]: '["trainingJobName"]',
         [ENV.MAX_RECORD_BYTES]: String(MAX_RECORD_BYTES),
       }),
-      s3,
+      s3: reader,
       dynamodb: client,
       logger: recordingLogger([]),
       metrics: new Metrics({ namespace: 'mltrail-test' }),

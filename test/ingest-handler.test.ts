@@ -1,17 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  type GetObjectCommand,
-  type GetObjectCommandInput,
-  PutObjectCommand,
-  type S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../cli/local/s3rver-server';
 import { METRIC_NAMES } from '../contract/environment';
+import type { S3GetObjectClient } from '../lambda/adapters/s3-get-object';
+import type { GetObjectInput, S3ObjectReader } from '../lambda/adapters/s3-log-source';
 import type { IngestConfig } from '../lambda/config';
 import { DEFAULT_SERVICE_CATALOGUE } from '../lambda/core/service-catalogue';
 import {
@@ -38,7 +34,7 @@ import {
   recordingLogger,
   sqsEvent,
 } from './support/lambda-events';
-import { createTestTable, localDynamoDb, localS3Client } from './support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client, localS3ObjectReader } from './support/local-aws';
 
 const BUCKET = 'trail-bucket';
 
@@ -46,19 +42,20 @@ const s3Notification = (key: string, size?: number) => notificationOf(BUCKET, ke
 
 const lambdaContext = { getRemainingTimeInMillis: () => 300_000 } as Context;
 
-function refusingS3(name: string, httpStatusCode: number, message: string): S3Client {
+function refusingS3(name: string, httpStatusCode: number, message: string): S3ObjectReader {
   const error = new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message });
   return {
-    send: async () => {
+    getObject: async () => {
       throw error;
     },
-  } as unknown as S3Client;
+  };
 }
 
 describe('ingest handler against s3rver and DynamoDB Local', () => {
   const { client, documents } = localDynamoDb();
   let s3Server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
   const seeds = readSeedRecords();
   const goodKey = logObjectKey({ prefix: 'audit logs', id: 'Good0001' });
   const orgKey = logObjectKey({ organizationId: 'o-a1b2c3d4e5', accountId: '111122223333', id: 'Org00001' });
@@ -80,7 +77,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
 
   async function setup(
     label: string,
-    s3Client: S3Client = s3,
+    s3Reader: S3ObjectReader = reader,
     options: { config?: Partial<IngestConfig>; metrics?: Metrics } = {},
   ) {
     const tableName = await createTestTable(client, label);
@@ -94,7 +91,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
         writeConcurrency: 2,
         ...options.config,
       },
-      s3: s3Client,
+      s3: s3Reader,
       dynamodb: client,
       logger: recordingLogger(lines),
       metrics: options.metrics ?? new Metrics({ namespace: 'mltrail-test' }),
@@ -106,6 +103,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
   beforeAll(async () => {
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = localS3Client(s3Server.endpoint);
+    reader = localS3ObjectReader(s3Server.endpoint);
     const { 'forecast-create-dataset': forecast, ...others } = seeds;
     await put(
       goodKey,
@@ -121,6 +119,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
   });
 
   afterAll(async () => {
+    reader?.destroy();
     await s3Server?.stop();
   });
 
@@ -364,7 +363,7 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
 
   it('acknowledges unread a message naming a bucket other than the log bucket, counted, with one warning naming only the bucket', async () => {
     const metrics = new RecordingMetrics();
-    const { tableName, handler, lines, reports } = await setup('foreign', s3, {
+    const { tableName, handler, lines, reports } = await setup('foreign', reader, {
       config: { logBucket: BUCKET },
       metrics,
     });
@@ -400,13 +399,13 @@ describe('ingest handler against s3rver and DynamoDB Local', () => {
   });
 
   it('sends the configured ExpectedBucketOwner on GetObject (stubbed S3 records the input: s3rver ignores the header)', async () => {
-    const inputs: GetObjectCommandInput[] = [];
-    const recordingS3 = {
-      send: async (command: GetObjectCommand) => {
-        inputs.push(command.input);
-        return s3.send(command);
+    const inputs: GetObjectInput[] = [];
+    const recordingS3: S3ObjectReader = {
+      getObject: async (input) => {
+        inputs.push(input);
+        return reader.getObject(input);
       },
-    } as unknown as S3Client;
+    };
     const { handler } = await setup('expected-owner', recordingS3, {
       config: { logBucket: BUCKET, logBucketOwner: '111122223333' },
     });

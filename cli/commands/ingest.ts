@@ -17,6 +17,7 @@ import { readRecordsOfAnyFormat } from '../ingest-formats';
 import { formatSummary, IngestTally } from '../ingest-tally';
 import { isDataFileName, walkFiles } from '../log-file-walker';
 import { createProgress } from '../progress';
+import { s3ClientObjectReader } from '../s3-client';
 import { listLogObjects } from '../s3-log-lister';
 import { stopOnSignal } from '../stop-on-signal';
 import { UsageError } from '../usage-error';
@@ -85,12 +86,13 @@ async function* candidatesOf(source: Source, range: DayRange, s3: () => S3Client
     return;
   }
   const client = s3();
+  const reader = s3ClientObjectReader(client);
   for await (const object of listLogObjects(client, source.bucket, source.prefix, range)) {
     yield {
       logFile: `s3://${source.bucket}/${object.key}`,
       key: object.key,
       size: object.size,
-      open: () => openS3Object(client, source.bucket, object.key),
+      open: () => openS3Object(reader, source.bucket, object.key),
     };
   }
 }

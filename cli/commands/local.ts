@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { queryEvents } from '../../client/event-queries';
 import type { MlEventItem } from '../../contract/ml-event-item';
+import { createS3ObjectReader } from '../../lambda/adapters/aws-clients';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 import type { ObjectOutcome } from '../../lambda/ingest-object';
 import { clientSettingsFor } from '../aws-endpoints';
 import { type CliContext, writeLines } from '../cli-context';
@@ -55,6 +57,8 @@ interface LocalRun {
   readonly store: EventStore;
   readonly s3Server: LocalS3Server;
   readonly s3: S3Client;
+  /** The function's reader of the uploaded files: the deployed function's own code. */
+  readonly reader: S3GetObjectClient;
   readonly pipeline: LocalPipeline;
   readonly reports: ReadonlyMap<string, FileReport>;
 }
@@ -129,16 +133,18 @@ async function start(options: LocalCommandOptions, context: CliContext): Promise
   let s3Server: LocalS3Server | undefined;
   try {
     s3Server = await startLocalS3({ buckets: [LOCAL_TRAIL_BUCKET] });
-    const s3 = context.createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    const settings = { ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true };
+    const s3 = context.createS3Client(settings);
+    const reader = createS3ObjectReader(settings);
     const fn = createLocalIngestFunction({
       tableName: store.tableName,
-      s3,
+      s3: reader,
       dynamodb: store.client,
       verbose: options.verbose,
       env: context.env,
     });
     const pipeline = connectLocalPipeline({ s3Events: s3Server.events, handler: fn.handler });
-    return { store, s3Server, s3, pipeline, reports: fn.reports };
+    return { store, s3Server, s3, reader, pipeline, reports: fn.reports };
   } catch (error) {
     await s3Server?.stop();
     await store.close();
@@ -149,6 +155,7 @@ async function start(options: LocalCommandOptions, context: CliContext): Promise
 async function stop(run: LocalRun): Promise<void> {
   run.pipeline.disconnect();
   run.s3.destroy();
+  run.reader.destroy();
   await Promise.allSettled([run.s3Server.stop(), run.store.close()]);
 }
 

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { ENV, METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME } from '../../contract/environment';
+import type { S3ObjectReader } from '../../lambda/adapters/s3-log-source';
 import { loadConfig } from '../../lambda/config';
 import { createIngestHandler, type FileReport } from '../../lambda/ingest-handler';
 
@@ -30,7 +30,8 @@ export class DiscardedMetrics extends Metrics {
 /** What the local function needs. */
 export interface LocalIngestFunctionOptions {
   readonly tableName: string;
-  readonly s3: S3Client;
+  /** What log files are read through: the function's own reader (see createS3ObjectReader). */
+  readonly s3: S3ObjectReader;
   /** The client events are written through (see createDynamoDbClient). */
   readonly dynamodb: DynamoDBClient;
   /** The function's own log lines on stdout. @default false */

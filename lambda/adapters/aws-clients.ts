@@ -1,5 +1,13 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import {
+  booleanSelector,
+  NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
+  NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
+  SelectorType,
+} from '@smithy/core/config';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { S3GetObjectClient, type S3GetObjectClientConfig } from './s3-get-object';
 
 /**
  * Longest wait for a TCP (and TLS) connection, in ms. Within a Region a connection to DynamoDB or
@@ -70,21 +78,46 @@ export function createDynamoDbReadClient(config: DynamoDBClientConfig = {}): Dyn
 }
 
 /**
- * An S3 client with connection, response and idle timeouts. Checksums only when required: the
- * same client then works against local S3-compatible servers, and GetObject never buffers a
- * whole body to validate it.
+ * The HTTP handler options of every S3 request (the function's reads, the CLI's listings and
+ * reads): connection, response-header and idle timeouts.
  */
-export function createS3Client(config: S3ClientConfig = {}): S3Client {
-  return new S3Client({
-    maxAttempts: READ_MAX_ATTEMPTS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: S3_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      socketTimeout: S3_SOCKET_TIMEOUT_MS,
-    },
-    ...config,
+export const S3_REQUEST_HANDLER = {
+  connectionTimeout: CONNECTION_TIMEOUT_MS,
+  requestTimeout: S3_REQUEST_TIMEOUT_MS,
+  throwOnRequestTimeout: true,
+  socketTimeout: S3_SOCKET_TIMEOUT_MS,
+};
+
+/** Settings of {@link createS3ObjectReader}; each one has the function's default. */
+export type S3ObjectReaderConfig = Partial<Omit<S3GetObjectClientConfig, 'requestHandler'>>;
+
+// The SDK's environment settings of an S3 client's endpoint (a function has no profile to read):
+// AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (LocalStack sets one), FIPS, dual-stack.
+function configuredEndpointUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (booleanSelector(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', SelectorType.ENV)) return undefined;
+  return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * The function's S3 reader: GetObject alone, signed with the credentials Lambda puts in the
+ * environment, in the Region of `AWS_REGION`, with the S3 timeouts and READ_MAX_ATTEMPTS
+ * attempts; the endpoint settings of the environment apply as they would to an SDK client.
+ */
+export function createS3ObjectReader(config: S3ObjectReaderConfig = {}): S3GetObjectClient {
+  const { env } = process;
+  const region = config.region ?? env.AWS_REGION;
+  if (!region) throw new Error('AWS_REGION environment variable is not set');
+  return new S3GetObjectClient({
+    region,
+    credentials: config.credentials ?? fromEnv(),
+    endpoint: config.endpoint ?? configuredEndpointUrl(env),
+    forcePathStyle: config.forcePathStyle,
+    useFipsEndpoint:
+      config.useFipsEndpoint ?? NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS.environmentVariableSelector(env),
+    useDualstackEndpoint:
+      config.useDualstackEndpoint ??
+      NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS.environmentVariableSelector(env),
+    maxAttempts: config.maxAttempts ?? READ_MAX_ATTEMPTS,
+    requestHandler: new NodeHttpHandler(S3_REQUEST_HANDLER),
   });
 }

@@ -1,11 +1,25 @@
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { LogFileError, LogFileGoneError } from '../core/errors';
 
 /** The body of an S3 object as a byte stream, and its size. */
 export interface S3ObjectBody {
   readonly body: AsyncIterable<Uint8Array> & { destroy?: () => void };
   readonly contentLength?: number;
+}
+
+/** One GetObject request, in S3's words. */
+export interface GetObjectInput {
+  readonly Bucket: string;
+  readonly Key: string;
+  readonly ExpectedBucketOwner?: string;
+}
+
+/**
+ * What opens an S3 object: the function's own signed GetObject (S3GetObjectClient), or the SDK's
+ * S3 client behind an adapter (the CLI). A refusal is thrown as the SDK throws it: S3's error code
+ * as `name`, the HTTP status as `$metadata.httpStatusCode`.
+ */
+export interface S3ObjectReader {
+  getObject(input: GetObjectInput): Promise<S3ObjectBody>;
 }
 
 interface ServiceErrorFields {
@@ -20,7 +34,6 @@ function httpStatusOf(error: unknown): number | undefined {
 // A 404 whose body names no error code (some S3-compatible servers) still means the key is not
 // there; a missing bucket is a setup fault to report, not a file to acknowledge.
 function isMissingObject(error: unknown): boolean {
-  if (error instanceof NoSuchKey) return true;
   const name = (error as ServiceErrorFields | undefined)?.name;
   return name === 'NoSuchKey' || (httpStatusOf(error) === 404 && name !== 'NoSuchBucket');
 }
@@ -38,21 +51,16 @@ function describeS3Error(error: unknown): string {
  * account owns the bucket, so a bucket deleted and re-created elsewhere under the same name is not read.
  */
 export async function openS3Object(
-  s3: S3Client,
+  s3: S3ObjectReader,
   bucket: string,
   key: string,
   expectedBucketOwner?: string,
 ): Promise<S3ObjectBody> {
   const logFile = `s3://${bucket}/${key}`;
-  const command = new GetObjectCommand({
-    Bucket: bucket,
-    Key: key,
-    ExpectedBucketOwner: expectedBucketOwner,
-  });
-  const response = await s3.send(command).catch((error) => {
-    if (isMissingObject(error)) throw new LogFileGoneError(logFile, { cause: error });
-    throw new LogFileError(logFile, `GetObject failed: ${describeS3Error(error)}`, { cause: error });
-  });
-  if (!response.Body) throw new Error(`GetObject returned no body for ${logFile}`);
-  return { body: response.Body as Readable, contentLength: response.ContentLength };
+  return s3
+    .getObject({ Bucket: bucket, Key: key, ExpectedBucketOwner: expectedBucketOwner })
+    .catch((error) => {
+      if (isMissingObject(error)) throw new LogFileGoneError(logFile, { cause: error });
+      throw new LogFileError(logFile, `GetObject failed: ${describeS3Error(error)}`, { cause: error });
+    });
 }

@@ -1,9 +1,10 @@
 import { PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
-import { openS3Object } from '../../lambda/adapters/s3-log-source';
+import { s3ClientObjectReader } from '../../cli/s3-client';
+import { openS3Object, type S3ObjectReader } from '../../lambda/adapters/s3-log-source';
 import { LogFileError, LogFileGoneError } from '../../lambda/core/errors';
-import { localS3Client } from '../support/local-aws';
+import { localS3Client, localS3ObjectReader } from '../support/local-aws';
 
 const BUCKET = 'trail-bucket';
 
@@ -11,12 +12,12 @@ function s3Error(name: string, httpStatusCode: number, message: string): S3Servi
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message });
 }
 
-function refusingS3(error: Error): S3Client {
+function refusingS3(error: Error): S3ObjectReader {
   return {
-    send: async () => {
+    getObject: async () => {
       throw error;
     },
-  } as unknown as S3Client;
+  };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
@@ -34,18 +35,38 @@ async function readText(body: AsyncIterable<Uint8Array>): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-describe('openS3Object against s3rver', () => {
+// The function reads through its own signed GetObject; the CLI's ingest command through the SDK.
+type ReaderOf = (endpoint: string) => { reader: S3ObjectReader; destroy: () => void };
+const functionReader: ReaderOf = (endpoint) => {
+  const reader = localS3ObjectReader(endpoint);
+  return { reader, destroy: () => reader.destroy() };
+};
+const sdkReader: ReaderOf = (endpoint) => {
+  const client = localS3Client(endpoint);
+  return { reader: s3ClientObjectReader(client), destroy: () => client.destroy() };
+};
+
+describe.each([
+  ["the function's GetObject client", functionReader],
+  ['the SDK S3 client (the CLI)', sdkReader],
+])('openS3Object against s3rver through %s', (_name, readerOf) => {
   let server: LocalS3Server;
-  let s3: S3Client;
+  let uploads: S3Client;
+  let s3: S3ObjectReader;
+  let destroyReader: (() => void) | undefined;
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
-    s3 = localS3Client(server.endpoint);
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'AWSLogs/here.json', Body: '{"Records":[]}' }));
+    uploads = localS3Client(server.endpoint);
+    ({ reader: s3, destroy: destroyReader } = readerOf(server.endpoint));
+    await uploads.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'AWSLogs/here.json', Body: '{"Records":[]}' }),
+    );
   });
 
   afterAll(async () => {
-    s3?.destroy();
+    uploads?.destroy();
+    destroyReader?.();
     await server?.stop();
   });
 

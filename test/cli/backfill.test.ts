@@ -1,11 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { createLocalIngestFunction } from '../../cli/local/local-ingest-function';
 import { LocalQueue } from '../../cli/local/local-queue';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
+import { createS3Client } from '../../cli/s3-client';
+import { createS3ObjectReader } from '../../lambda/adapters/aws-clients';
 import { objectsOfMessageBody } from '../../lambda/core/notifications';
 import { gzippedLogFile, logObjectKey, makeRecord } from '../support/factories';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
@@ -159,7 +160,9 @@ describe('mltrail backfill', () => {
 
   it('changes nothing in the table when run twice (stubbed SQS client feeding the real handler)', async () => {
     const tableName = await createTestTable(client, 'backfill');
-    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: client, env: {} });
+    const reader = createS3ObjectReader({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    onTestFinished(() => reader.destroy());
+    const fn = createLocalIngestFunction({ tableName, s3: reader, dynamodb: client, env: {} });
     const queue = new LocalQueue(fn.handler);
     const sqs = stubSqsClient((command) => {
       for (const entry of (command.input as BatchInput).Entries) queue.send(entry.MessageBody);

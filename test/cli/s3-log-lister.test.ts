@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { dayRangeOf } from '../../cli/date-range';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
+import { createS3Client } from '../../cli/s3-client';
 import { listLogObjects } from '../../cli/s3-log-lister';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
 import { logObjectKey } from '../support/factories';
 import { recordListedPrefixes } from './cli-harness';
 

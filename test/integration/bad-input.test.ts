@@ -13,6 +13,7 @@ import { s3EventNotificationBody } from '../../cli/s3-event-message';
 import { ENV } from '../../contract/environment';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { DynamoDbEventWriter } from '../../lambda/adapters/dynamodb-event-writer';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 import { openS3Object } from '../../lambda/adapters/s3-log-source';
 import { loadConfig } from '../../lambda/config';
 import { LogFileError } from '../../lambda/core/errors';
@@ -26,7 +27,7 @@ import {
   type OpenedObject,
 } from '../../lambda/ingest-object';
 import { gzippedLogFile, logFileText, logObjectKey, makeRecord } from '../support/factories';
-import { createTestTable, localDynamoDb, localS3Client } from '../support/local-aws';
+import { createTestTable, localDynamoDb, localS3Client, localS3ObjectReader } from '../support/local-aws';
 
 const BUCKET = 'trail-bucket';
 const MIB = 1024 ** 2;
@@ -334,14 +335,17 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
   const { client } = localDynamoDb();
   let server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
     s3 = localS3Client(server.endpoint);
+    reader = localS3ObjectReader(server.endpoint);
   });
 
   afterAll(async () => {
     s3?.destroy();
+    reader?.destroy();
     await server?.stop();
   });
 
@@ -364,7 +368,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
         { logFile, key, size: input.notifiedSize },
         async () => {
           getObjectCalls += 1;
-          const opened = await openS3Object(s3, BUCKET, key);
+          const opened = await openS3Object(reader, BUCKET, key);
           return memory ? memory.watchBody(opened) : opened;
         },
         () => {
@@ -409,7 +413,7 @@ describe('bad input, one log object each, from s3rver into DynamoDB Local', () =
 
     await ingestLogObject(
       { logFile: `s3://${BUCKET}/${key}`, key },
-      () => openS3Object(s3, BUCKET, key),
+      () => openS3Object(reader, BUCKET, key),
       () => new DynamoDbEventWriter(client, tableName),
       loadConfig({ [ENV.TABLE_NAME]: tableName }),
     );
@@ -453,14 +457,17 @@ describe('object keys as S3 event notifications encode them, through the handler
   const { client, documents } = localDynamoDb();
   let server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
 
   beforeAll(async () => {
     server = await startLocalS3({ buckets: [BUCKET] });
     s3 = localS3Client(server.endpoint);
+    reader = localS3ObjectReader(server.endpoint);
   });
 
   afterAll(async () => {
     s3?.destroy();
+    reader?.destroy();
     await server?.stop();
   });
 
@@ -480,7 +487,7 @@ describe('object keys as S3 event notifications encode them, through the handler
     const errors: unknown[] = [];
     const handler = createIngestHandler({
       config: loadConfig({ [ENV.TABLE_NAME]: tableName }),
-      s3,
+      s3: reader,
       dynamodb: documents,
       logger: recordingLogger(errors),
       metrics: new Metrics({ namespace: 'mltrail-test' }),

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { type DynamoDbLocalServer, startDynamoDbLocal } from '../../cli/local/dynamodb-local-server';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
+import { createS3Client } from '../../cli/s3-client';
+import { createS3ObjectReader } from '../../lambda/adapters/aws-clients';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../../lambda/ingest-handler';
 import { gzippedLogFile, logObjectKey, makeRecord } from '../support/factories';
@@ -51,6 +53,7 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
   let server: DynamoDbLocalServer;
   let s3Server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
   const key = logObjectKey({ id: 'Freeze01' });
   const eventIds = Array.from({ length: EVENTS }, (_, n) => `freeze-${n}`);
 
@@ -65,6 +68,7 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
     server = await startDynamoDbLocal();
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    reader = createS3ObjectReader({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
     const records = eventIds.map((eventID) => makeRecord({ eventID }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gzippedLogFile(records) }));
   });
@@ -72,6 +76,7 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
   afterAll(async () => {
     await resume();
     s3.destroy();
+    reader.destroy();
     await Promise.allSettled([server?.stop(), s3Server?.stop()]);
   });
 
@@ -98,7 +103,7 @@ describe('DynamoDB freezes in the middle of a file (SIGSTOP of a private DynamoD
       const reports: FileReport[] = [];
       const handler = createIngestHandler({
         config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 4 },
-        s3,
+        s3: reader,
         dynamodb: client,
         logger: recordingLogger(lines),
         metrics: new RecordingMetrics(),

@@ -8,7 +8,7 @@ import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { INGEST_FORMATS } from '../../cli/ingest-formats';
 import type { IngestSummary } from '../../cli/ingest-tally';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
+import { createS3Client } from '../../cli/s3-client';
 import { jsonLines, recordListedPrefixes, runMltrail, temporaryFolder, writeTree } from '../cli/cli-harness';
 import { refused, startDynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
 import {

@@ -5,8 +5,10 @@ import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { createLocalIngestFunction, type FileReport } from '../../cli/local/local-ingest-function';
 import { connectLocalPipeline, type LocalPipeline } from '../../cli/local/local-pipeline';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
+import { createS3Client } from '../../cli/s3-client';
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
+import { createS3ObjectReader } from '../../lambda/adapters/aws-clients';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 import { jsonLines, runMltrail } from '../cli/cli-harness';
 import { logObjectKey } from '../support/factories';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
@@ -25,6 +27,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
   let tableName: string;
   let s3Server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
   let pipeline: LocalPipeline;
   let reports: ReadonlyMap<string, FileReport>;
   let items: MlEventItem[];
@@ -35,7 +38,8 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
     tableName = await createTestTable(client, 'local-pipeline');
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
-    const fn = createLocalIngestFunction({ tableName, s3, dynamodb: client, env: {} });
+    reader = createS3ObjectReader({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    const fn = createLocalIngestFunction({ tableName, s3: reader, dynamodb: client, env: {} });
     reports = fn.reports;
     pipeline = connectLocalPipeline({
       s3Events: s3Server.events,
@@ -60,6 +64,7 @@ describe('local pipeline: s3rver upload -> notification filter -> queue -> handl
 
   afterAll(async () => {
     pipeline.disconnect();
+    reader.destroy();
     await s3Server.stop();
   });
 

@@ -5,9 +5,11 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { type LocalS3Server, startLocalS3 } from '../../cli/local/s3rver-server';
+import { createS3Client } from '../../cli/s3-client';
 import { METRIC_NAMES } from '../../contract/environment';
-import { createS3Client } from '../../lambda/adapters/aws-clients';
+import { createS3ObjectReader } from '../../lambda/adapters/aws-clients';
 import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../../lambda/adapters/dynamodb-event-writer';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 import { DEFAULT_SERVICE_CATALOGUE } from '../../lambda/core/service-catalogue';
 import { createIngestHandler, type FileReport } from '../../lambda/ingest-handler';
 import {
@@ -64,6 +66,7 @@ describe('write faults, end to end: s3rver -> handler -> (fault proxy) -> Dynamo
   const corrupt = { ...trailFile('Corrupt1', 200), bytes: trailFile('Corrupt1', 200).bytes.subarray(0, 600) };
   let s3Server: LocalS3Server;
   let s3: S3Client;
+  let reader: S3GetObjectClient;
   let proxy: DynamoDbFaultProxy | undefined;
 
   async function ingestThrough(endpoint: string, tableName: string) {
@@ -72,7 +75,7 @@ describe('write faults, end to end: s3rver -> handler -> (fault proxy) -> Dynamo
     const metrics = new RecordingMetrics();
     const handler = createIngestHandler({
       config: { tableName, catalogue: DEFAULT_SERVICE_CATALOGUE, retentionDays: 0, writeConcurrency: 4 },
-      s3,
+      s3: reader,
       dynamodb: dynamoDbClientsFor(endpoint).client,
       logger: recordingLogger(lines),
       metrics,
@@ -111,6 +114,7 @@ describe('write faults, end to end: s3rver -> handler -> (fault proxy) -> Dynamo
   beforeAll(async () => {
     s3Server = await startLocalS3({ buckets: [BUCKET] });
     s3 = createS3Client({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
+    reader = createS3ObjectReader({ ...clientSettingsFor(s3Server.endpoint), forcePathStyle: true });
     for (const file of [large, ...goodFiles, withRefused, corrupt]) {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: file.key, Body: file.bytes }));
     }
@@ -123,6 +127,7 @@ describe('write faults, end to end: s3rver -> handler -> (fault proxy) -> Dynamo
 
   afterAll(async () => {
     s3.destroy();
+    reader.destroy();
     await s3Server?.stop();
   });
 

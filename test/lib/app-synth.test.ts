@@ -64,7 +64,7 @@ describe('bin/app.ts', () => {
     expect(sdkRequires.filter((name) => name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
   });
 
-  it('bundles only the environment credential provider, and its source map names the TypeScript file of a thrown error', async () => {
+  it('bundles only the environment credential provider, no S3 client and no event streams, and its source map names the TypeScript file of a thrown error', async () => {
     const assetDir = await ingestFunctionAssetDir();
     const { sources } = JSON.parse(await readFile(join(assetDir, 'index.js.map'), 'utf8')) as {
       sources: string[];
@@ -75,6 +75,11 @@ describe('bin/app.ts', () => {
       ),
     );
     expect([...providers]).toEqual(['@aws-sdk/credential-provider-env']);
+    // The function reads S3 through its own GetObject, and nothing it calls streams events.
+    const unused = sources.filter((source) =>
+      /node_modules\/(@aws-sdk\/client-s3|@smithy\/core\/dist-es\/submodules\/event-streams)\//.test(source),
+    );
+    expect(unused).toEqual([]);
 
     // Lambda runs a NodejsFunction with a source map under --enable-source-maps; without its
     // settings the handler throws at load, and the stack names the file and line that threw.

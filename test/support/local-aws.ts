@@ -4,11 +4,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { clientSettingsFor } from '../../cli/aws-endpoints';
 import { ensureEventsTable } from '../../cli/local/events-table';
+import { createS3Client } from '../../cli/s3-client';
 import {
   createDynamoDbClient,
   createDynamoDbReadClient,
-  createS3Client,
+  createS3ObjectReader,
 } from '../../lambda/adapters/aws-clients';
+import type { S3GetObjectClient } from '../../lambda/adapters/s3-get-object';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 let tableCounter = 0;
@@ -49,4 +51,9 @@ export async function createTestTable(client: DynamoDBClient, label: string): Pr
 /** An S3 client of s3rver at `endpoint`, set up as the local pipeline sets up its own. */
 export function localS3Client(endpoint: string): S3Client {
   return createS3Client({ ...clientSettingsFor(endpoint), forcePathStyle: true });
+}
+
+/** The function's S3 reader, pointed at s3rver at `endpoint` as the local pipeline points its own. */
+export function localS3ObjectReader(endpoint: string): S3GetObjectClient {
+  return createS3ObjectReader({ ...clientSettingsFor(endpoint), forcePathStyle: true });
 }
