@@ -105,7 +105,9 @@ export async function ingestLogFile(
     // Other services' records are only delimited: no one parses them (see RawRecord.skipped).
     const keepEventSource = (eventSource: string) => serviceOf(catalogue, eventSource) !== undefined;
     // Kept records are checked by their parse (JSON.parse is exact about the grammar).
-    const options = { ...source.limits, keepEventSource, checkKeptRecords: false };
+    // Only a skipped record with a defective eventSource is noted, with its eventID.
+    const skippedEventIds = (eventSource: string) => findEventSourceDefect(eventSource) !== undefined;
+    const options = { ...source.limits, keepEventSource, skippedEventIds, checkKeptRecords: false };
     const batches = source.readRecords
       ? oneRecordBatches(source.readRecords(source.body, source.limits))
       : readLogRecordBatches(source.body, options);

@@ -89,6 +89,8 @@ export interface LogRecordsOptions extends LogFileLimits {
    * {@link RawRecord.skipped}. @default every record
    */
   readonly keepEventSource?: (eventSource: string) => boolean;
+  /** Which skipped records name their eventID, by eventSource. @default every one */
+  readonly skippedEventIds?: (eventSource: string) => boolean;
   /** Whether kept records are checked against the JSON grammar as they are split. @default true */
   readonly checkKeptRecords?: boolean;
 }
@@ -107,6 +109,7 @@ export async function* readLogRecordBatches(
   const splitter = new RecordsArraySplitter({
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     keepEventSource: options.keepEventSource,
+    skippedEventIds: options.skippedEventIds,
     checkKeptRecords: options.checkKeptRecords,
   });
   let bytes = 0;

@@ -26,8 +26,6 @@ export interface ScannedRecord {
   readonly eventSource: string | undefined;
   /** The id of its eventSource while the scanner is reset for no new file; -1 when not interned. */
   readonly eventSourceId: number;
-  /** Its top-level eventID when a string, decoded. */
-  readonly eventId: string | undefined;
   /** Its first bracket nested too deep, from its first byte; -1 when none. */
   readonly tooDeepOffset: number;
 }
@@ -98,7 +96,6 @@ export class RecordScanner {
     end: 0,
     eventSource: undefined,
     eventSourceId: -1,
-    eventId: undefined,
     tooDeepOffset: -1,
   };
 
@@ -177,13 +174,21 @@ export class RecordScanner {
               (flags & SOURCE_ESCAPED_FLAG) !== 0,
             )
           : undefined;
-    const idLength = rows[at + 7] as number;
-    found.eventId =
-      idLength < 0
-        ? undefined
-        : this.decodeArena(rows[at + 6] as number, idLength, (flags & ID_ESCAPED_FLAG) !== 0);
     found.tooDeepOffset = rows[at + 8] as number;
     return found;
+  }
+
+  /** The top-level eventID of the `n`th record of the last call when a string, decoded. */
+  eventIdOf(n: number): string | undefined {
+    const rows = this.rowsView;
+    const at = n * ROW_INTS;
+    const idLength = rows[at + 7] as number;
+    if (idLength < 0) return undefined;
+    return this.decodeArena(
+      rows[at + 6] as number,
+      idLength,
+      ((rows[at + 5] as number) & ID_ESCAPED_FLAG) !== 0,
+    );
   }
 
   private decodeArena(offset: number, length: number, escaped: boolean): string | undefined {

@@ -35,7 +35,10 @@ export interface RawRecord {
   readonly skipped?: true;
   /** The record's top-level `eventSource` when it is a string, decoded as any JSON parser would. */
   readonly eventSource?: string;
-  /** The record's top-level `eventID` when it is a string, decoded. */
+  /**
+   * The record's top-level `eventID` when it is a string, decoded (on a skipped record, only when
+   * {@link RecordsArraySplitterOptions.skippedEventIds} asks for it).
+   */
   readonly eventId?: string;
 }
 
@@ -60,6 +63,12 @@ export interface RecordsArraySplitterOptions {
    * always kept. @default every record is kept and checked
    */
   readonly keepEventSource?: (eventSource: string) => boolean;
+  /**
+   * Which skipped records carry their {@link RawRecord.eventId}, by eventSource (asked once per
+   * eventSource): for a caller that names only some of the records it does not keep.
+   * @default every skipped record carries it
+   */
+  readonly skippedEventIds?: (eventSource: string) => boolean;
   /**
    * Whether the records kept are checked against the JSON grammar here. Off, a kept record is
    * handed on unchecked (but for a record nested too deep, still dropped): for a caller that
@@ -184,6 +193,9 @@ export class RecordsArraySplitter {
   private carriedBytes = 0;
   /** keepEventSource's answer by interned eventSource id. */
   private readonly keptById: (boolean | undefined)[] = [];
+  /** skippedEventIds's answer by interned eventSource id. */
+  private readonly namedById: (boolean | undefined)[] = [];
+  private readonly skippedEventIds: ((eventSource: string) => boolean) | undefined;
 
   private readonly arrayName: string;
   private readonly arrayKey: Buffer;
@@ -193,6 +205,7 @@ export class RecordsArraySplitter {
   constructor(options: RecordsArraySplitterOptions = {}) {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.keepEventSource = options.keepEventSource;
+    this.skippedEventIds = options.skippedEventIds;
     this.checkKeptRecords = options.checkKeptRecords ?? true;
     this.arrayName = options.arrayKey ?? RECORDS_KEY;
     this.arrayKey = Buffer.from(this.arrayName);
@@ -382,8 +395,7 @@ export class RecordsArraySplitter {
       const base = this.chunkOffset + toChunk;
       const status = scanner.scan(0, length, base, resume);
       this.carriedBytes = 0;
-      for (let n = 0; n < scanner.rows; n++)
-        this.finishElement(chunk, scanner.row(n), toChunk, start, records);
+      for (let n = 0; n < scanner.rows; n++) this.finishElement(chunk, n, toChunk, start, records);
       const stop = scanner.stoppedAt;
       switch (status) {
         case ScanStatus.End: {
@@ -426,6 +438,19 @@ export class RecordsArraySplitter {
     }
   }
 
+  /** Whether a skipped record with this eventSource names its eventID: asked once per interned eventSource. */
+  private namesSkipped(found: ScannedRecord, eventSource: string): boolean {
+    const names = this.skippedEventIds;
+    if (names === undefined) return true;
+    if (found.eventSourceId < 0) return names(eventSource);
+    let named = this.namedById[found.eventSourceId];
+    if (named === undefined) {
+      named = names(eventSource);
+      this.namedById[found.eventSourceId] = named;
+    }
+    return named;
+  }
+
   /** Whether a record with this eventSource is kept: asked once per eventSource the scanner interned. */
   private isKept(found: ScannedRecord, eventSource: string): boolean {
     const keep = this.keepEventSource;
@@ -459,11 +484,12 @@ export class RecordsArraySplitter {
    */
   private finishElement(
     chunk: Buffer,
-    found: ScannedRecord,
+    row: number,
     toChunk: number,
     pieceStart: number,
     records: RawRecord[],
   ): void {
+    const found = this.scanner.row(row);
     const continued = found.start < 0;
     const tailStart = continued ? pieceStart : found.start + toChunk;
     const tailEnd = found.end + toChunk;
@@ -475,20 +501,26 @@ export class RecordsArraySplitter {
       this.elementLength = 0;
     }
     const index = this.elementIndex++;
-    const { eventSource, eventId } = found;
+    const { eventSource } = found;
     const tooDeepError =
       found.tooDeepOffset < 0
         ? undefined
         : new LogFormatError(`nesting deeper than ${MAX_NESTING} levels`, offset + found.tooDeepOffset);
+    const tooLarge = length > this.maxRecordBytes;
+    const skipped = !tooLarge && eventSource !== undefined && !this.isKept(found, eventSource);
     const record: { -readonly [K in keyof RawRecord]: RawRecord[K] } = { index, offset, bytes: EMPTY };
     if (eventSource !== undefined) record.eventSource = eventSource;
-    if (eventId !== undefined) record.eventId = eventId;
-    if (length > this.maxRecordBytes) {
+    // A log holds millions of skipped records: their eventID is a string made only when asked for.
+    if (!skipped || tooDeepError || this.namesSkipped(found, eventSource as string)) {
+      const eventId = this.scanner.eventIdOf(row);
+      if (eventId !== undefined) record.eventId = eventId;
+    }
+    if (tooLarge) {
       record.dropped = new LogFormatError(
         `record ${index} is larger than ${this.maxRecordBytes} bytes (${length} bytes)`,
         offset,
       );
-    } else if (eventSource !== undefined && !this.isKept(found, eventSource)) {
+    } else if (skipped) {
       if (tooDeepError) record.dropped = tooDeepDropped(index, tooDeepError);
       else record.skipped = true;
     } else {

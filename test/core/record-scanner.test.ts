@@ -89,3 +89,35 @@ describe('the record scanner (WebAssembly)', () => {
     expect(split.at(-1)?.eventId).toBe('9999');
   });
 });
+
+describe('RecordsArraySplitter told which skipped records name their eventID', () => {
+  it('decodes the eventID of a skipped record only for the eventSources it is asked for, asking once each', () => {
+    const asked: string[] = [];
+    const splitter = new RecordsArraySplitter({
+      keepEventSource: keepBedrock,
+      skippedEventIds: (eventSource) => {
+        asked.push(eventSource);
+        return eventSource.startsWith('aws:');
+      },
+    });
+    const text = JSON.stringify({
+      Records: [
+        { eventSource: 's3.amazonaws.com', eventID: 's-1' },
+        { eventSource: 'aws:s3', eventID: 'n-1' },
+        { eventSource: 's3.amazonaws.com', eventID: 's-2' },
+        { eventSource: 'bedrock.amazonaws.com', eventID: 'b-1' },
+      ],
+    });
+
+    const records = splitter.push(Buffer.from(text));
+    splitter.end();
+
+    expect(records.map((record) => [record.skipped, record.eventId])).toEqual([
+      [true, undefined],
+      [true, 'n-1'],
+      [true, undefined],
+      [undefined, 'b-1'],
+    ]);
+    expect(asked).toEqual(['s3.amazonaws.com', 'aws:s3']);
+  });
+});
