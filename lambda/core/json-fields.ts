@@ -22,7 +22,7 @@ export function asBoolean(value: unknown): boolean | undefined {
 }
 
 /** Whether every character of `text` is ASCII (one byte of UTF-8, one code unit, each). */
-export function isAscii(text: string): boolean {
+function isAscii(text: string): boolean {
   for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
   return true;
 }
