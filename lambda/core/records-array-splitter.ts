@@ -117,6 +117,26 @@ function isArrayKey(content: Buffer, key: Buffer): boolean {
   return content.includes(BACKSLASH) && decodeJsonString(content, true) === key.toString('utf8');
 }
 
+/**
+ * A caller's predicate on eventSources (true when there is none), asked once per eventSource the
+ * scanner interned and remembered by its id.
+ */
+function askOncePerEventSource(
+  ask: ((eventSource: string) => boolean) | undefined,
+  answers: (boolean | undefined)[],
+  found: ScannedRecord,
+  eventSource: string,
+): boolean {
+  if (ask === undefined) return true;
+  if (found.eventSourceId < 0) return ask(eventSource);
+  let answer = answers[found.eventSourceId];
+  if (answer === undefined) {
+    answer = ask(eventSource);
+    answers[found.eventSourceId] = answer;
+  }
+  return answer;
+}
+
 function tooDeepDropped(index: number, tooDeep: LogFormatError): LogFormatError {
   return new LogFormatError(`record ${index}: ${tooDeep.reason}`, tooDeep.offset);
 }
@@ -438,30 +458,14 @@ export class RecordsArraySplitter {
     }
   }
 
-  /** Whether a skipped record with this eventSource names its eventID: asked once per interned eventSource. */
+  /** Whether a skipped record with this eventSource names its eventID. */
   private namesSkipped(found: ScannedRecord, eventSource: string): boolean {
-    const names = this.skippedEventIds;
-    if (names === undefined) return true;
-    if (found.eventSourceId < 0) return names(eventSource);
-    let named = this.namedById[found.eventSourceId];
-    if (named === undefined) {
-      named = names(eventSource);
-      this.namedById[found.eventSourceId] = named;
-    }
-    return named;
+    return askOncePerEventSource(this.skippedEventIds, this.namedById, found, eventSource);
   }
 
-  /** Whether a record with this eventSource is kept: asked once per eventSource the scanner interned. */
+  /** Whether a record with this eventSource is kept. */
   private isKept(found: ScannedRecord, eventSource: string): boolean {
-    const keep = this.keepEventSource;
-    if (keep === undefined) return true;
-    if (found.eventSourceId < 0) return keep(eventSource);
-    let kept = this.keptById[found.eventSourceId];
-    if (kept === undefined) {
-      kept = keep(eventSource);
-      this.keptById[found.eventSourceId] = kept;
-    }
-    return kept;
+    return askOncePerEventSource(this.keepEventSource, this.keptById, found, eventSource);
   }
 
   /** A top-level key too long to be `Records` is only scanned, not held (a gzip bomb of a key). */

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type RawRecord, RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
+import { RecordsArraySplitter } from '../../lambda/core/records-array-splitter';
 import { compileRecordScanner } from '../../lambda/core/wasm/build';
 import { RECORD_SCANNER_WASM_BASE64 } from '../../lambda/core/wasm/record-scanner-wasm';
+import { splitInChunks } from '../support/split-records';
 
 const keepBedrock = (eventSource: string) => eventSource === 'bedrock.amazonaws.com';
 
-function splitKeeping(text: string, chunkSize: number): RawRecord[] {
-  const splitter = new RecordsArraySplitter({ keepEventSource: keepBedrock });
-  const bytes = Buffer.from(text);
-  const records: RawRecord[] = [];
-  for (let offset = 0; offset < bytes.length; offset += chunkSize) {
-    records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
-    if (splitter.failure) throw splitter.failure;
-  }
-  splitter.end();
-  return records;
-}
+const splitKeeping = (text: string, chunkSize: number) =>
+  splitInChunks(text, chunkSize, { keepEventSource: keepBedrock });
 
 describe('the record scanner (WebAssembly)', () => {
   it('is the committed module compiled from its source (npm run build:wasm)', async () => {

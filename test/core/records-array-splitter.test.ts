@@ -7,21 +7,14 @@ import {
   readRealRecords,
   readSharedJsonl,
 } from '../support/factories';
+import { splitInChunks } from '../support/split-records';
 
 function split(
   text: string | Buffer,
   chunkSize = text.length,
   options?: ConstructorParameters<typeof RecordsArraySplitter>[0],
 ): RawRecord[] {
-  const splitter = new RecordsArraySplitter(options);
-  const bytes = Buffer.from(text);
-  const records: RawRecord[] = [];
-  for (let offset = 0; offset < bytes.length; offset += chunkSize) {
-    records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
-    if (splitter.failure) throw splitter.failure;
-  }
-  splitter.end();
-  return records;
+  return splitInChunks(text, chunkSize, options);
 }
 
 /** Pretty-printed in one log, split in small chunks, each record comes back whole. */
@@ -264,17 +257,8 @@ describe('RecordsArraySplitter', () => {
 describe('RecordsArraySplitter told which eventSources to keep', () => {
   const keepBedrock = (eventSource: string) => eventSource === 'bedrock.amazonaws.com';
 
-  function splitKeeping(text: string, chunkSize: number): RawRecord[] {
-    const splitter = new RecordsArraySplitter({ keepEventSource: keepBedrock });
-    const bytes = Buffer.from(text);
-    const records: RawRecord[] = [];
-    for (let offset = 0; offset < bytes.length; offset += chunkSize) {
-      records.push(...splitter.push(bytes.subarray(offset, offset + chunkSize)));
-      if (splitter.failure) throw splitter.failure;
-    }
-    splitter.end();
-    return records;
-  }
+  const splitKeeping = (text: string, chunkSize: number) =>
+    splitInChunks(text, chunkSize, { keepEventSource: keepBedrock });
 
   it.each([1, 3, 7, 4096])(
     'skips the others unheld and unchecked, and keeps and checks the rest (%i-byte chunks)',
