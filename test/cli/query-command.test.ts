@@ -3,12 +3,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eventsTableDefinition } from '../../cli/local/events-table';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { indexesOf } from '../../contract/table-schema';
-import { makeEventItem, newestFirst, putEventItems } from '../support/event-items';
+import {
+  ALICE_ARN,
+  makeAliceForecastItem,
+  makeEventItem,
+  newestFirst,
+  putEventItems,
+} from '../support/event-items';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 import { jsonLines, runMltrail } from './cli-harness';
 
 const APP_ROLE = 'arn:aws:iam::111122223333:role/genai-app-role';
-const ALICE = 'arn:aws:iam::444455556666:user/alice';
+const ALICE = ALICE_ARN;
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn';
 
 function at(minute: number): string {
@@ -25,21 +31,11 @@ const THROTTLED = makeEventItem({
   errorMessage: 'Too many requests',
 });
 const FORECAST = [0, 1, 2].map((index) =>
-  makeEventItem({
+  makeAliceForecastItem({
     eventID: `forecast-${index}`,
     eventTime: at(30 + index),
-    service: 'forecast',
-    eventSource: 'forecast.amazonaws.com',
     eventName: index === 0 ? 'DeleteDataset' : 'DescribeDataset',
     readOnly: index !== 0,
-    awsRegion: 'eu-west-1',
-    recipientAccountId: '444455556666',
-    principal: ALICE,
-    principalType: 'IAMUser',
-    principalArn: ALICE,
-    actor: 'alice',
-    accessKeyId: 'AKIAALICE',
-    sourceIPAddress: '198.51.100.20',
     ...(index === 0 ? { errorCode: 'AccessDenied' } : {}),
   }),
 );

@@ -19,13 +19,19 @@ import {
 import { MAX_KEY_SHARDS } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { indexesOf, LIST_ATTRIBUTES } from '../../contract/table-schema';
-import { makeEventItem, newestFirst, putEventItems } from '../support/event-items';
+import {
+  ALICE_ARN,
+  makeAliceForecastItem,
+  makeEventItem,
+  newestFirst,
+  putEventItems,
+} from '../support/event-items';
 import { createTestTable, localDynamoDb } from '../support/local-aws';
 
 const SERVICES = ['bedrock', 'forecast', 'sagemaker', 'comprehend', 'personalize'];
 const APP_ROLE = 'arn:aws:iam::111122223333:role/genai-app-role';
 const SCIENTIST_ROLE = 'arn:aws:iam::111122223333:role/DataScientist';
-const ALICE = 'arn:aws:iam::444455556666:user/alice';
+const ALICE = ALICE_ARN;
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:111122223333:endpoint/churn';
 const DATASET_ARN = 'arn:aws:forecast:eu-west-1:444455556666:dataset/sales';
 
@@ -49,21 +55,11 @@ const BEDROCK_ERRORS = [0, 1].map((index) =>
   }),
 );
 const FORECAST = Array.from({ length: 5 }, (_, index) =>
-  makeEventItem({
+  makeAliceForecastItem({
     eventID: `forecast-${index}`,
     eventTime: second(40 + index),
-    service: 'forecast',
-    eventSource: 'forecast.amazonaws.com',
     eventName: index === 0 ? 'DeleteDataset' : 'DescribeDataset',
     readOnly: index !== 0,
-    awsRegion: 'eu-west-1',
-    recipientAccountId: '444455556666',
-    principal: ALICE,
-    principalType: 'IAMUser',
-    principalArn: ALICE,
-    actor: 'alice',
-    accessKeyId: 'AKIAALICE',
-    sourceIPAddress: '198.51.100.20',
     resourceArn: DATASET_ARN,
     resourceArns: [DATASET_ARN],
     ...(index === 0 ? { errorCode: 'AccessDenied', errorMessage: 'not allowed' } : {}),

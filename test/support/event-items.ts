@@ -1,21 +1,10 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshallItem } from '../../contract/item-marshaller';
-import { keyAttributeValue } from '../../contract/key-attribute-values';
+import { keyAttributeValue, MAX_KEY_ATTRIBUTE_BYTES } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-const KEY_ATTRIBUTES = [
-  'service',
-  'principal',
-  'recipientAccountId',
-  'eventName',
-  'actor',
-  'resourceArn',
-  'eventID',
-  'errorCode',
-] as const;
 
 /**
  * A stored item per the contract, as the writer makes it: keyShard from the service and eventID,
@@ -59,12 +48,32 @@ export function makeEventItem(overrides: Partial<MlEventItem> = {}): MlEventItem
     logFile: 's3://trail-bucket/AWSLogs/111122223333/CloudTrail/us-west-2/2024/10/01/f.json.gz',
     ...overrides,
   };
-  for (const name of KEY_ATTRIBUTES) {
+  for (const name of Object.keys(MAX_KEY_ATTRIBUTE_BYTES) as (keyof MlEventItem)[]) {
     const value = item[name];
-    if (value !== undefined) item[name] = keyAttributeValue(name, value);
+    if (typeof value === 'string') (item as Record<string, unknown>)[name] = keyAttributeValue(name, value);
   }
   item.keyShard = keyShardOf(item.service, item.eventID);
   return item;
+}
+
+/** The IAM user of the tests' quiet-service events. */
+export const ALICE_ARN = 'arn:aws:iam::444455556666:user/alice';
+
+/** A Forecast call by the IAM user alice in 444455556666, eu-west-1, from one address: makeEventItem's other defaults. */
+export function makeAliceForecastItem(overrides: Partial<MlEventItem> = {}): MlEventItem {
+  return makeEventItem({
+    service: 'forecast',
+    eventSource: 'forecast.amazonaws.com',
+    awsRegion: 'eu-west-1',
+    recipientAccountId: '444455556666',
+    principal: ALICE_ARN,
+    principalType: 'IAMUser',
+    principalArn: ALICE_ARN,
+    actor: 'alice',
+    accessKeyId: 'AKIAALICE',
+    sourceIPAddress: '198.51.100.20',
+    ...overrides,
+  });
 }
 
 const MAX_BATCH_WRITE_ITEMS = 25;
