@@ -24,7 +24,7 @@ export interface ScannedRecord {
   readonly end: number;
   /** Its top-level eventSource when a string, decoded; undefined when none or undecodable. */
   readonly eventSource: string | undefined;
-  /** The id of its eventSource while the scanner is reset for no new file; -1 when not interned. */
+  /** The id of its eventSource, the same for every record of the scanner's file; -1 when not interned. */
   readonly eventSourceId: number;
   /** Its first bracket nested too deep, from its first byte; -1 when none. */
   readonly tooDeepOffset: number;
@@ -51,7 +51,6 @@ interface ScannerExports {
   endedInString(): number;
   internedPointer(id: number): number;
   internedLength(id: number): number;
-  reset(): void;
   scan(start: number, length: number, base: number, continuing: number): number;
 }
 
@@ -78,7 +77,7 @@ export function decodeJsonString(content: Buffer, escaped: boolean): string | un
 
 /**
  * The structural scan of a log's records (WebAssembly with SIMD, see wasm/record-scanner.ts) for
- * one file at a time: input goes into {@link input}, {@link scan} finds where records end and what
+ * one file (a new scanner for each): input goes into {@link input}, {@link scan} finds where records end and what
  * their top-level eventSource and eventID are, carrying its state from call to call.
  */
 export class RecordScanner {
@@ -115,7 +114,6 @@ export class RecordScanner {
     this.input = memory.subarray(this.exports.inputPointer(), this.exports.inputPointer() + this.capacity);
     this.rowsView = new Int32Array(this.exports.memory.buffer, this.exports.rowsPointer());
     this.arena = memory.subarray(this.exports.rowArenaPointer());
-    this.exports.reset();
   }
 
   /** Scans input[start, length), whose first byte is at `base` in the file; see {@link ScanStatus}. */

@@ -88,7 +88,6 @@ let internCount: i32 = 0;
 let internArenaUsed: i32 = 0;
 
 // What one call found.
-let baseOffset: f64 = 0;
 let rowCount: i32 = 0;
 let rowArenaUsed: i32 = 0;
 let stopPosition: i32 = 0;
@@ -136,15 +135,6 @@ export function internedPointer(id: i32): usize {
 }
 export function internedLength(id: i32): i32 {
   return load<i32>(INTERN_ENTRIES + <usize>(id * 8) + 4);
-}
-
-/** Forgets every record and interned value: a new file. */
-export function reset(): void {
-  lastInterned = -1;
-  internCount = 0;
-  internArenaUsed = 0;
-  memory.fill(INTERN_TABLE, 0, INTERN_SLOTS * 4);
-  beginRecord(0, 0);
 }
 
 function beginRecord(position: i32, absolute: f64): void {
@@ -326,8 +316,7 @@ function classifyKey(quote: i32, length: i32): i32 {
         keyEnd = content + 11;
         return FIELD_EVENT_SOURCE;
       }
-    } else if (!hasByte(head, 0x5c)) {
-      // Written with an escape, either key has a backslash in its first 8 bytes, or starts `eventSou`.
+    } else if (isOtherKeyHead(head)) {
       return FIELD_NONE;
     }
   }
@@ -355,7 +344,15 @@ function classifyKey(quote: i32, length: i32): i32 {
 function isOtherMember(token: i32, length: i32): bool {
   const quote = token + 1;
   if (quote + 13 > length || load<u8>(INPUT + <usize>quote) != 0x22) return false;
-  const head = load<u64>(INPUT + <usize>quote, 1);
+  return isOtherKeyHead(load<u64>(INPUT + <usize>quote, 1));
+}
+
+/**
+ * Whether a key whose first 8 content bytes are `head` is neither eventSource nor eventID: written
+ * with an escape, either has a backslash in its first 8 bytes or starts `eventSou`.
+ */
+@inline
+function isOtherKeyHead(head: u64): bool {
   return head != EVENT_ID_QUOTE && head != EVENT_SOU && !hasByte(head, 0x5c);
 }
 
@@ -435,7 +432,6 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
   carryFrom = -1;
   betweenRecords = false;
   stopPosition = length;
-  baseOffset = base;
   if (continuing) recordStart = -1;
   else beginRecord(start, base + <f64>start);
   // The depth in a local: a global is a load and a store at every bracket.
