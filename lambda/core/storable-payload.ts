@@ -145,41 +145,74 @@ function convert(value: unknown, depth: number, conversion: StorableConversion):
 /** What {@link convertMap} gives for a map with a key DynamoDB cannot hold (empty, or not well-formed). */
 const UNSTORABLE_KEY = Symbol('unstorable key');
 
-// Three bytes for a list or map, and one for each element (see storedSize).
-function convertList(value: readonly unknown[], depth: number, conversion: StorableConversion): unknown[] {
+// Three bytes for a list or map, and one for each element (see storedSize). A list or map comes
+// back as it is when nothing in it changed (nearly every payload): it is copied only from its first
+// changed element on, so that a payload is walked without being rebuilt.
+function convertList(
+  value: readonly unknown[],
+  depth: number,
+  conversion: StorableConversion,
+): readonly unknown[] {
   conversion.size += 3;
-  const copy: unknown[] = [];
+  let copy: unknown[] | undefined;
   for (let index = 0; index < value.length; index++) {
+    const element = value[index];
     conversion.enter(index);
-    copy.push(convert(value[index], depth + 1, conversion));
+    const stored = convert(element, depth + 1, conversion);
     conversion.leave();
     conversion.size += 1;
+    if (copy !== undefined) copy.push(stored);
+    else if (stored !== element) {
+      copy = value.slice(0, index);
+      copy.push(stored);
+    }
   }
-  return copy;
+  return copy ?? value;
 }
 
 function convertMap(
   value: object,
   depth: number,
   conversion: StorableConversion,
-): Record<string, unknown> | typeof UNSTORABLE_KEY {
+): object | typeof UNSTORABLE_KEY {
   conversion.size += 3;
-  const copy: Record<string, unknown> = Object.create(null);
+  const map = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
   // Keys are checked as they come, not all first: a key DynamoDB cannot hold is rare, and then
-  // the caller undoes what was converted before it.
-  for (const key of Object.keys(value)) {
+  // the caller undoes what was converted before it. for...in meets the keys Object.keys gives, in
+  // its order, without making their array (a parsed value inherits no enumerable key).
+  for (const key in map) {
     if (key === '' || !key.isWellFormed()) return UNSTORABLE_KEY;
+    const element = map[key];
     conversion.enter(key);
-    copy[key] = convert((value as Record<string, unknown>)[key], depth + 1, conversion);
+    const stored = convert(element, depth + 1, conversion);
     conversion.leave();
     conversion.size += Buffer.byteLength(key) + 1;
+    if (copy !== undefined) copy[key] = stored;
+    else if (stored !== element) copy = copyUpTo(map, key, stored);
   }
+  return copy ?? value;
+}
+
+/**
+ * A copy of a map's members before `key`, then `key` as `stored`. It has no prototype, so that any
+ * key (`__proto__`) is data.
+ */
+function copyUpTo(map: Record<string, unknown>, key: string, stored: unknown): Record<string, unknown> {
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const earlier in map) {
+    if (earlier === key) break;
+    copy[earlier] = map[earlier];
+  }
+  copy[key] = stored;
   return copy;
 }
 
 /**
- * A value as DynamoDB can store it: maps stay maps (readable and filterable in the console), with
- * no prototype so that any key is data; what DynamoDB cannot hold becomes its JSON text.
+ * A value as DynamoDB can store it: maps stay maps (readable and filterable in the console); what
+ * DynamoDB cannot hold becomes its JSON text. What holds nothing to change is the value itself, not
+ * a copy; a copied map has no prototype. Either way its keys are own properties, as the item's
+ * marshaller reads them, so that any key (`__proto__`, `constructor`) is data.
  */
 export function toStorableValue(value: unknown, depth: number, path: string, changed: ChangedPaths): unknown {
   return convert(value, depth, new StorableConversion(changed, path));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decimalShape } from '../../contract/exact-number';
 import { parseRecordJson } from '../../lambda/core/record-json';
 import {
+  childPath,
   storedItemSize,
   storedItemSizeAtMost,
   storedSize,
@@ -58,6 +59,72 @@ describe('toSizedStorablePayload, for any payload and cap', () => {
       }),
       propertyParameters(1_000),
     );
+  });
+});
+
+/**
+ * Why `stored` is not `original` where no changed path is at or under `path`, or undefined: what
+ * the conversion does not change, it hands back as it is (the very map or list), not a copy.
+ */
+function unsharedWithoutChange(
+  original: unknown,
+  stored: unknown,
+  path: string,
+  changed: readonly string[],
+): string | undefined {
+  if (stored === original) return undefined;
+  if (!changed.some((changedPath) => changedPath === path || changedPath.startsWith(`${path}/`)))
+    return `${path} was copied though nothing in it changed`;
+  if (typeof original !== 'object' || original === null || typeof stored !== 'object' || stored === null)
+    return undefined;
+  for (const key of Object.keys(original)) {
+    const index = Array.isArray(original) ? Number(key) : key;
+    const why = unsharedWithoutChange(
+      (original as Record<string, unknown>)[key],
+      (stored as Record<string, unknown>)[key],
+      childPath(path, index),
+      changed,
+    );
+    if (why) return why;
+  }
+  return undefined;
+}
+
+describe('toStorablePayload, for any payload it stores whole', () => {
+  it('hands back what it does not change as it is, and copies only along a changed path', () => {
+    let someChanged = 0;
+    fc.assert(
+      fc.property(parsedJson, (value) => {
+        const changed: string[] = [];
+        const payload = toStorablePayload(value, '/requestParameters', changed, 1_000_000);
+        fc.pre(!changed.includes('/requestParameters'));
+        if (changed.length > 0) someChanged += 1;
+
+        expect(unsharedWithoutChange(value, payload.value, '/requestParameters', changed)).toBeUndefined();
+      }),
+      propertyParameters(1_000),
+    );
+    expect(someChanged).toBeGreaterThan(0);
+  });
+
+  it('gives a copy without a prototype where it changed something in a map', () => {
+    const value = parseRecordJson('{"keep":{"a":[1,2]},"change":{"__proto__":{"x":1},"n":-0}}') as Record<
+      string,
+      unknown
+    >;
+    const changed: string[] = [];
+
+    const stored = toStorablePayload(value, '/requestParameters', changed, 1_000_000).value as Record<
+      string,
+      Record<string, unknown>
+    >;
+
+    expect(changed).toEqual(['/requestParameters/change/n']);
+    expect(stored.keep).toBe(value.keep);
+    expect(Object.getPrototypeOf(stored)).toBeNull();
+    expect(Object.getPrototypeOf(stored.change)).toBeNull();
+    expect(Object.keys(stored.change as object)).toEqual(['__proto__', 'n']);
+    expect(stored.change?.n).toBe('-0');
   });
 });
 
