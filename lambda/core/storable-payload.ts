@@ -299,7 +299,8 @@ export function storedItemSize(item: object): number {
 
 /**
  * At least {@link storedItemSize} of an item, counted without the UTF-8 of its strings: three
- * bytes a UTF-16 code unit (a pair takes four for its two), names and values alike.
+ * bytes a UTF-16 code unit (a pair takes four for its two), names and values alike, in lists and
+ * maps too (an item's ARNs).
  */
 export function storedItemSizeAtMost(item: object): number {
   let size = 0;
@@ -307,9 +308,22 @@ export function storedItemSizeAtMost(item: object): number {
   // key could only add to a bound.
   for (const name in item) {
     const value = (item as Record<string, unknown>)[name];
-    if (value === undefined) continue;
-    size += 3 * name.length + (typeof value === 'string' ? 3 * value.length : storedSize(value));
+    if (value !== undefined) size += 3 * name.length + storedSizeAtMost(value);
   }
+  return size;
+}
+
+/** At least {@link storedSize} of a value: {@link storedItemSizeAtMost}'s count. */
+function storedSizeAtMost(value: unknown): number {
+  if (typeof value === 'string') return 3 * value.length;
+  if (typeof value !== 'object' || value === null || value instanceof ExactNumber) return storedSize(value);
+  let size = 3;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) size += storedSizeAtMost(value[index]) + 1;
+    return size;
+  }
+  for (const key in value)
+    size += 3 * key.length + storedSizeAtMost((value as Record<string, unknown>)[key]) + 1;
   return size;
 }
 

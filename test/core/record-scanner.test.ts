@@ -58,6 +58,32 @@ describe('the record scanner (WebAssembly)', () => {
     }
   });
 
+  it('reads an eventSource of up to 2,048 bytes and leaves a longer one unknown (the record kept), wherever it lies', () => {
+    for (let length = 2_030; length <= 2_066; length++) {
+      for (const [padding, escaped] of [
+        ['', false],
+        [' ', false],
+        ['   ', true],
+        ['       ', true],
+      ] as const) {
+        // An escape (6 bytes, one character) a few bytes before the end, or none.
+        const tail = escaped ? '\\u0078xyz' : 'xxxxxxxxx';
+        const eventSource = `${'s'.repeat(length - tail.length)}${tail}`;
+        const text = `{"Records":[{"eventID":${padding}"e-1","eventSource":"${eventSource}"},{"eventID":"e-2"}]}`;
+
+        const [record, next] = splitKeeping(text, 65_536);
+
+        const decoded = JSON.parse(`"${eventSource}"`) as string;
+        expect([length, padding.length, record?.eventSource, record?.skipped]).toEqual(
+          length <= 2_048
+            ? [length, padding.length, decoded, true]
+            : [length, padding.length, undefined, undefined],
+        );
+        expect(next?.eventId).toBe('e-2');
+      }
+    }
+  });
+
   it('names the eventSource of records of thousands of services (more than it interns)', () => {
     const records = Array.from({ length: 5_000 }, (_, n) => ({
       eventSource: `s${n}.amazonaws.com`,

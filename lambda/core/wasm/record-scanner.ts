@@ -213,7 +213,23 @@ function isWhitespace(byte: i32): bool {
 function findStringEnd(from: i32, length: i32, limit: i32): i32 {
   lastStringEscaped = false;
   let i = from;
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const control = i8x16.splat(0x20);
   while (i < length) {
+    // 16 bytes at a time up to the next quote, backslash or control character (an eventID is 36).
+    if (i + 16 <= length) {
+      const v = v128.load(INPUT + <usize>i);
+      const special = i8x16.bitmask(
+        v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), i8x16.lt_u(v, control)),
+      );
+      if (special == 0) {
+        i += 16;
+        if (i - from > limit) return -2;
+        continue;
+      }
+      i += <i32>ctz(special);
+    }
     if (i - from > limit) return -2;
     const byte = <i32>load<u8>(INPUT + <usize>i);
     if (byte == 0x22) return i;
