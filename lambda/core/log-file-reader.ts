@@ -23,6 +23,9 @@ const GUNZIP_CHUNK_BYTES = 256 * 1024;
 // The splitter is handed at most this much at once: the records of one push are held together, and
 // a 256 KiB chunk of tiny records that are not JSON, each with its error, would take tens of MB.
 const SPLIT_SLICE_BYTES = 64 * 1024;
+// Records are handed on once a decompressed chunk is split (a hand-off per chunk, not per slice),
+// or sooner once this many wait.
+const BATCH_RECORDS = 1024;
 
 async function* withHead(
   head: readonly Uint8Array[],
@@ -97,7 +100,8 @@ export interface LogRecordsOptions extends LogFileLimits {
 
 /**
  * The elements of a CloudTrail log file's `Records` array as raw JSON bytes, in batches of those
- * completed in one slice of the decompressed stream (one hand-off per batch, not per record).
+ * completed in one chunk of the decompressed stream, or of a thousand or so when a chunk holds more
+ * (one hand-off per batch, not per record).
  * Accepts gzipped or plain JSON. Memory stays bounded by the largest single record, whatever the
  * file's size. Throws {@link LogFormatError} (with the byte offset) when the file is not a log.
  */
@@ -121,11 +125,18 @@ export async function* readLogRecordBatches(
         maxBytes,
       );
     }
+    let batch: RawRecord[] = [];
     for (let start = 0; start < chunk.length; start += SPLIT_SLICE_BYTES) {
       const records = splitter.push(chunk.subarray(start, start + SPLIT_SLICE_BYTES));
-      if (records.length > 0) yield records;
+      if (batch.length === 0) batch = records;
+      else for (const record of records) batch.push(record);
+      if (batch.length >= BATCH_RECORDS || splitter.failure) {
+        if (batch.length > 0) yield batch;
+        batch = [];
+      }
       if (splitter.failure) throw splitter.failure;
     }
+    if (batch.length > 0) yield batch;
   }
   splitter.end();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLogRecords } from '../../lambda/core/log-file-reader';
+import { readLogRecordBatches, readLogRecords } from '../../lambda/core/log-file-reader';
 import { chunked, gzippedLogFile } from '../support/factories';
 
 async function recordTexts(body: AsyncIterable<Uint8Array>): Promise<string[]> {
@@ -23,5 +23,35 @@ describe('readLogRecords', () => {
     const texts = await recordTexts(deliver(body));
 
     expect(texts).toEqual(['{"eventID":"a"}', '{"eventID":"b"}']);
+  });
+});
+
+async function* oneChunk(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+describe('readLogRecordBatches', () => {
+  async function batchSizes(text: string): Promise<number[]> {
+    const sizes: number[] = [];
+    for await (const batch of readLogRecordBatches(oneChunk(Buffer.from(text)))) sizes.push(batch.length);
+    return sizes;
+  }
+
+  it('hands over the records of one chunk together, though they span several 64 KiB slices', async () => {
+    const records = Array.from({ length: 900 }, (_, n) => ({ eventID: `e-${n}`, pad: 'x'.repeat(200) }));
+    const text = JSON.stringify({ Records: records });
+    expect(text.length).toBeGreaterThan(3 * 64 * 1024);
+
+    expect(await batchSizes(text)).toEqual([900]);
+  });
+
+  it('hands over a chunk of many small records in batches of about a thousand', async () => {
+    const text = JSON.stringify({ Records: Array.from({ length: 40_000 }, (_, n) => ({ n })) });
+
+    const sizes = await batchSizes(text);
+
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(40_000);
+    expect(Math.max(...sizes)).toBeLessThan(1_024 + (64 * 1024) / 8);
+    expect(sizes.length).toBeGreaterThan(1);
   });
 });
