@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readLogRecordBatches, readLogRecords } from '../../lambda/core/log-file-reader';
 import { chunked, gzippedLogFile } from '../support/factories';
@@ -13,7 +14,29 @@ async function* afterAnEmptyChunk(bytes: Buffer): AsyncGenerator<Uint8Array> {
   yield* chunked(bytes);
 }
 
+/** Yields a body in 16 KiB pieces (an HTTPS response's TLS records) through one buffer, refilled for each. */
+async function* throughOneBuffer(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  const piece = Buffer.alloc(16 * 1024);
+  for (let offset = 0; offset < bytes.length; offset += piece.length) {
+    const length = bytes.copy(piece, 0, offset, offset + piece.length);
+    yield piece.subarray(0, length);
+  }
+}
+
 describe('readLogRecords', () => {
+  it('reads a gzipped body whose source reuses its buffer once a piece is taken', async () => {
+    const records = Array.from({ length: 3_000 }, (_, n) => ({
+      eventID: `e-${n}`,
+      note: randomBytes(24).toString('hex'),
+    }));
+    const body = gzippedLogFile(records);
+    expect(body.length).toBeGreaterThan(4 * 16 * 1024);
+
+    const texts = await recordTexts(throughOneBuffer(body));
+
+    expect(texts).toEqual(records.map((record) => JSON.stringify(record)));
+  });
+
   it.each([
     ['one byte at a time', (bytes: Buffer) => chunked(bytes, 1)],
     ['after an empty chunk', afterAnEmptyChunk],
