@@ -49,16 +49,24 @@ async function feedGunzip(chunks: AsyncIterable<Uint8Array>, gunzip: Gunzip): Pr
   const free: Buffer[] = Array.from({ length: COMPRESSED_PIECE_BUFFERS }, () =>
     Buffer.allocUnsafeSlow(COMPRESSED_PIECE_BYTES),
   );
-  let returned: (() => void) | undefined;
-  const closed = new Promise<void>((resolve) => gunzip.once('close', resolve));
+  // Wakes the feed waiting for a buffer: one was given back, or gunzip closed.
+  let wake: (() => void) | undefined;
+  const wakeFeed = () => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  };
+  gunzip.once('close', wakeFeed);
   const giveBack = (buffer: Buffer) => {
     free.push(buffer);
-    returned?.();
+    wakeFeed();
   };
   // A free buffer, or undefined once gunzip is closed (it failed, or its reader stopped).
   const take = async (): Promise<Buffer | undefined> => {
     while (free.length === 0 && !gunzip.destroyed) {
-      await Promise.race([new Promise<void>((resolve) => (returned = resolve)), closed]);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
     return gunzip.destroyed ? undefined : free.pop();
   };
