@@ -83,13 +83,14 @@ describe('detections on the events stream of DynamoDB Local: items in, alerts ou
     const afterRewrite = await runOverWholeStream();
 
     expect(first.batchItemFailures).toEqual([]);
-    // Records are handled concurrently: alerts come in any order, and any of the window's events
-    // may be the one that reaches the burst's threshold.
+    // Records are handled concurrently: alerts come in any order, any of the window's events may be
+    // the one that reaches the burst's threshold, and either of the two invocations of the model by
+    // the principal may be the one seen first (there is one alert for the two).
     const byRule = [...published].sort((x, y) => String(x.rule).localeCompare(String(y.rule)));
     expect(byRule.map((message) => [message.rule, message.eventID])).toEqual([
       ['access-denied-burst', expect.stringMatching(/^denied-[0-3]$/)],
       ['bedrock-guardrail-weakened', '3105145b-d0ca-41ab-a0fd-73f4f31ccbd1'],
-      ['first-model-invocation', invoke.eventID],
+      ['first-model-invocation', expect.toBeOneOf([invoke.eventID, 'invoke-again'])],
     ]);
     expect(byRule[1]).toMatchObject({
       show: 'mltrail show 3105145b-d0ca-41ab-a0fd-73f4f31ccbd1',
