@@ -240,17 +240,28 @@ function numberSize(value: number): number {
  * one byte for a boolean or null, three bytes per list or map plus one per element, and map keys.
  */
 export function storedSize(value: unknown): number {
-  if (typeof value === 'string') return Buffer.byteLength(value);
+  return countStoredSize(value, Buffer.byteLength);
+}
+
+/** Three bytes a UTF-16 code unit: at least a text's UTF-8 bytes (a pair takes four for its two). */
+const utf8BytesAtMost = (text: string) => 3 * text.length;
+
+/**
+ * {@link storedSize}, with each text (strings and map keys) counted by `textBytes`; a parsed
+ * value inherits no enumerable key, so for...in meets its keys without making their array.
+ */
+function countStoredSize(value: unknown, textBytes: (text: string) => number): number {
+  if (typeof value === 'string') return textBytes(value);
   if (typeof value === 'number') return numberSize(value);
   if (value instanceof ExactNumber) return numberTextSize(value.text);
   if (typeof value !== 'object' || value === null) return 1;
   let size = 3;
   if (Array.isArray(value)) {
-    for (const element of value) size += storedSize(element) + 1;
+    for (let index = 0; index < value.length; index++) size += countStoredSize(value[index], textBytes) + 1;
     return size;
   }
-  for (const key of Object.keys(value)) {
-    size += Buffer.byteLength(key) + storedSize((value as Record<string, unknown>)[key]) + 1;
+  for (const key in value) {
+    size += textBytes(key) + countStoredSize((value as Record<string, unknown>)[key], textBytes) + 1;
   }
   return size;
 }
@@ -308,22 +319,8 @@ export function storedItemSizeAtMost(item: object): number {
   // key could only add to a bound.
   for (const name in item) {
     const value = (item as Record<string, unknown>)[name];
-    if (value !== undefined) size += 3 * name.length + storedSizeAtMost(value);
+    if (value !== undefined) size += utf8BytesAtMost(name) + countStoredSize(value, utf8BytesAtMost);
   }
-  return size;
-}
-
-/** At least {@link storedSize} of a value: {@link storedItemSizeAtMost}'s count. */
-function storedSizeAtMost(value: unknown): number {
-  if (typeof value === 'string') return 3 * value.length;
-  if (typeof value !== 'object' || value === null || value instanceof ExactNumber) return storedSize(value);
-  let size = 3;
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) size += storedSizeAtMost(value[index]) + 1;
-    return size;
-  }
-  for (const key in value)
-    size += 3 * key.length + storedSizeAtMost((value as Record<string, unknown>)[key]) + 1;
   return size;
 }
 
