@@ -133,15 +133,13 @@ export async function ingestLogFile(
           });
           continue;
         }
-        // Skipped by the splitter for its eventSource, which is then none of the catalogue's: the
-        // most common record by far, told without a catalogue lookup.
-        if (raw.skipped) {
+        // A record of no catalogued service. One the splitter skipped is one (the most common
+        // record by far), told without a catalogue lookup.
+        if (
+          raw.skipped ||
+          (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource))
+        ) {
           const defect = findEventSourceDefect(raw.eventSource as string);
-          if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
-          continue;
-        }
-        if (raw.eventSource !== undefined && !raw.syntaxError && !serviceOf(catalogue, raw.eventSource)) {
-          const defect = findEventSourceDefect(raw.eventSource);
           if (defect) tally.noteMalformed({ index: raw.index, eventId: raw.eventId, reason: defect });
           continue;
         }
