@@ -162,7 +162,7 @@ export async function ingestLogFile(
         const service = serviceOf(catalogue, typed.eventSource as string);
         if (!service) continue;
         tally.countMlEvent(service);
-        const item = toMlEvent(typed, service, source);
+        const item = toMlEvent(typed, service, source, raw.bytes.length);
         if (
           item.expiresAt !== undefined &&
           source.nowEpochSeconds !== undefined &&

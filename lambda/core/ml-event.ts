@@ -235,12 +235,13 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
   if (depth > MAX_ARN_SEARCH_DEPTH || collection.arns.size >= MAX_RESOURCES) return;
   if (typeof value !== 'object' || value === null || ++collection.visited > MAX_ARN_SEARCH_NODES) return;
   if (Array.isArray(value)) {
-    for (const element of value) collectArnFields(element, collection, depth + 1);
+    for (let index = 0; index < value.length; index++) collectArnFields(value[index], collection, depth + 1);
     return;
   }
-  const object = asObject(value);
-  if (!object) return;
-  for (const key of Object.keys(object)) {
+  // for...in meets the keys Object.keys gives, in its order, without making their array (a parsed
+  // value inherits no enumerable key).
+  const object = value as JsonObject;
+  for (const key in object) {
     const element = object[key];
     if (isArnKey(key)) {
       if (Array.isArray(element)) for (const arn of element) addArn(collection, arn);
@@ -433,7 +434,7 @@ interface StorablePayloads {
  * The payloads as stored, each within an even share of what the item's other attributes leave
  * (`itemBytes` is their stored size), so the last ones are never starved.
  */
-function storablePayloads(record: JsonObject, itemBytes: number): StorablePayloads {
+function storablePayloads(record: JsonObject, itemBytes: number, recordBytes?: number): StorablePayloads {
   let budget = MAX_ITEM_BYTES - itemBytes - PAYLOAD_ATTRIBUTES_BYTES;
   const payloads: (SizedStorablePayload | undefined)[] = [];
   const changed: ChangedPaths = [];
@@ -445,7 +446,8 @@ function storablePayloads(record: JsonObject, itemBytes: number): StorablePayloa
       continue;
     }
     const share = Math.floor(budget / (PAYLOAD_NAMES.length - index));
-    const payload = toSizedStorablePayload(value, `/${name}`, changed, Math.min(MAX_PAYLOAD_BYTES, share));
+    const cap = Math.min(MAX_PAYLOAD_BYTES, share);
+    const payload = toSizedStorablePayload(value, `/${name}`, changed, cap, recordBytes);
     payloads.push(payload);
     budget -= payload.storedBytes;
   }
@@ -460,11 +462,11 @@ function storablePayloads(record: JsonObject, itemBytes: number): StorablePayloa
  * payload, as each before took the same bytes). Otherwise the size is counted exactly and the
  * payloads made again.
  */
-function itemPayloads(record: JsonObject, item: ItemDraft): StorablePayloads {
-  const bounded = storablePayloads(record, storedItemSizeAtMost(item));
+function itemPayloads(record: JsonObject, item: ItemDraft, recordBytes?: number): StorablePayloads {
+  const bounded = storablePayloads(record, storedItemSizeAtMost(item), recordBytes);
   if (bounded.payloads.every((payload) => payload === undefined || payload.sameUnderLargerCap))
     return bounded;
-  return storablePayloads(record, storedItemSize(item));
+  return storablePayloads(record, storedItemSize(item), recordBytes);
 }
 
 /**
@@ -475,8 +477,15 @@ function itemPayloads(record: JsonObject, item: ItemDraft): StorablePayloads {
  * DynamoDB cannot hold as logged stored as JSON text, its path in `changedPaths`. The context's
  * redaction applies first, to the record itself: what it leaves out is neither stored nor searched
  * for resource ARNs, and, being a policy rather than a storage limit, is not in `changedPaths`.
+ * `recordBytes`, the size of the record's JSON text in UTF-8 when the caller has it, bounds what its
+ * payloads can store (the item is the same with it or without it; only the work is less).
  */
-export function toMlEvent(logged: JsonObject, service: string, context: RecordContext): MlEventItem {
+export function toMlEvent(
+  logged: JsonObject,
+  service: string,
+  context: RecordContext,
+  recordBytes?: number,
+): MlEventItem {
   const record = redactRecord(logged, context.redaction);
   const changed: ChangedPaths = [];
   const loggedTime = record.eventTime as string;
@@ -560,7 +569,7 @@ export function toMlEvent(logged: JsonObject, service: string, context: RecordCo
   if (retentionDays > 0)
     item.expiresAt = Math.floor(Date.parse(eventTime) / 1000) + retentionDays * SECONDS_PER_DAY;
 
-  const payloads = itemPayloads(record, item);
+  const payloads = itemPayloads(record, item, recordBytes);
   changed.push(...payloads.changed);
   const [request, response, additional] = payloads.payloads;
   if (request) {

@@ -335,14 +335,33 @@ export interface SizedStorablePayload extends StorablePayload {
   readonly sameUnderLargerCap: boolean;
 }
 
-/** {@link toStorablePayload}, with the stored size of what it made (known as it was made). */
+/**
+ * At least the stored size of any value whose JSON text takes `textBytes` bytes of UTF-8, or of any
+ * value parsed from within such a text (a record's payloads): a string stores no more than its
+ * text, a number one byte more, and a list or map takes 3 bytes and one per element where its text
+ * takes 2 and a comma per element (induction gives 2 * text + 1).
+ */
+export function storedSizeAtMostOfText(textBytes: number): number {
+  return 2 * textBytes + 1;
+}
+
+/**
+ * {@link toStorablePayload}, with the stored size of what it made (known as it was made).
+ * `sourceTextBytes`, when given, is the UTF-8 size of a JSON text the value was parsed from within (its
+ * record's): a payload that cannot be far over its cap by {@link storedSizeAtMostOfText} is not
+ * walked to find out.
+ */
 export function toSizedStorablePayload(
   value: unknown,
   path: string,
   changed: ChangedPaths,
   maxBytes = MAX_PAYLOAD_BYTES,
+  sourceTextBytes?: number,
 ): SizedStorablePayload {
-  if (isStoredSizeOver(value, maxBytes * CERTAINLY_TOO_LARGE_FACTOR)) {
+  const certainlyTooLargeBytes = maxBytes * CERTAINLY_TOO_LARGE_FACTOR;
+  const mayBeFarOver =
+    sourceTextBytes === undefined || storedSizeAtMostOfText(sourceTextBytes) > certainlyTooLargeBytes;
+  if (mayBeFarOver && isStoredSizeOver(value, certainlyTooLargeBytes)) {
     changed.push(path);
     const start = truncateUtf8(toJsonTextStart(value, maxBytes), maxBytes);
     return {

@@ -302,6 +302,36 @@ describe('toMlEvent', () => {
     expect(hugeItem.changedPaths).toEqual(['/additionalEventData']);
   });
 
+  it("gives the same item when told the size of the record's text, as the reader tells it", () => {
+    const realRecords = readFileSync(
+      new URL('../fixtures/real-samples/records.jsonl', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => (JSON.parse(line) as { record: Record<string, unknown> }).record)
+      .filter((record) => findRecordDefect(record) === undefined);
+    const records = [
+      ...realRecords,
+      INVOKE_MODEL,
+      INVOKE_MODEL_1KB,
+      makeRecord({ additionalEventData: { blob: 'x'.repeat(MAX_PAYLOAD_BYTES * 2) } }),
+      makeRecord({
+        requestParameters: { blob: 'é'.repeat(MAX_PAYLOAD_BYTES) },
+        responseElements: { n: [1, 2] },
+      }),
+      makeRecord({ responseElements: { lists: Array.from({ length: 30_000 }, () => []) } }),
+    ];
+    expect(realRecords.length).toBeGreaterThan(20);
+
+    for (const record of records) {
+      const text = JSON.stringify(record);
+      expect(toMlEvent(record, 'bedrock', context, Buffer.byteLength(text))).toStrictEqual(
+        toMlEvent(record, 'bedrock', context),
+      );
+    }
+  });
+
   it('leaves out null payloads and absent values instead of storing empty ones', () => {
     const record = makeRecord({
       requestParameters: null,

@@ -7,15 +7,17 @@ import {
   storedItemSize,
   storedItemSizeAtMost,
   storedSize,
+  storedSizeAtMostOfText,
   toSizedStorablePayload,
   toStorablePayload,
 } from '../../lambda/core/storable-payload';
 import { jsonKey, jsonTree, WritingChoices, writeJson } from '../support/json-text';
 import { propertyParameters } from '../support/property-runs';
 
-const parsedJson = fc
+const jsonText = fc
   .tuple(jsonTree({ maxDepth: 5 }), fc.array(fc.nat({ max: 1_000 }), { maxLength: 16 }))
-  .map(([tree, writing]) => parseRecordJson(writeJson(tree, new WritingChoices(writing))));
+  .map(([tree, writing]) => writeJson(tree, new WritingChoices(writing)));
+const parsedJson = jsonText.map(parseRecordJson);
 // Caps about a payload's own size: some cut it, some keep it whole, some leave it whole as text.
 const cap = fc.integer({ min: 1, max: 2_000 });
 
@@ -34,6 +36,28 @@ describe('toSizedStorablePayload, for any payload and cap', () => {
         });
         expect(sizedChanged).toEqual(changed);
         expect(sized.storedBytes).toBe(storedSize(sized.value));
+      }),
+      propertyParameters(1_000),
+    );
+  });
+
+  it('gives the same payload when told the size of the text it was parsed from', () => {
+    fc.assert(
+      fc.property(jsonText, cap, (text, maxBytes) => {
+        const value = parseRecordJson(text);
+        const changed: string[] = [];
+        const toldChanged: string[] = [];
+
+        const told = toSizedStorablePayload(
+          value,
+          '/requestParameters',
+          toldChanged,
+          maxBytes,
+          Buffer.byteLength(text),
+        );
+
+        expect(told).toEqual(toSizedStorablePayload(value, '/requestParameters', changed, maxBytes));
+        expect(toldChanged).toEqual(changed);
       }),
       propertyParameters(1_000),
     );
@@ -145,6 +169,20 @@ describe('toSizedStorablePayload, near its cap', () => {
 });
 
 describe('stored sizes', () => {
+  it('are bounded by the size of the JSON text a value is parsed from, however it is written', () => {
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        expect(storedSize(parseRecordJson(text))).toBeLessThanOrEqual(
+          storedSizeAtMostOfText(Buffer.byteLength(text)),
+        );
+      }),
+      propertyParameters(2_000),
+    );
+    // Nested empty lists come nearest: 4 bytes stored a level where the text takes 2.
+    const nested = `${'['.repeat(40)}${']'.repeat(40)}`;
+    expect(storedSizeAtMostOfText(nested.length) - storedSize(parseRecordJson(nested))).toBe(2);
+  });
+
   it('bound an item from above without counting its UTF-8', () => {
     fc.assert(
       fc.property(fc.dictionary(jsonKey, parsedJson, { maxKeys: 12 }), (item) => {
