@@ -55,7 +55,7 @@ function parseRecord(raw: RawRecord): unknown {
   // JSON text is UTF-8: replacing bad bytes would make different values equal (two eventIDs, one item).
   if (!isUtf8(raw.bytes)) throw new LogFormatError(`record ${raw.index} is not valid UTF-8`, raw.offset);
   try {
-    return parseRecordJson(raw.bytes.toString('utf8'));
+    return parseRecordJson(raw.bytes.toString('utf8'), raw.holdsNumber);
   } catch (cause) {
     // The parse is the check; the grammar checker only says what is wrong, and where.
     const syntaxError = findRecordSyntaxError(raw);

@@ -165,8 +165,10 @@ class ExactParser {
  * Parses one record's JSON text. JSON.parse does the work unless the text may hold a number a
  * double would change; then a parser that keeps such numbers as {@link ExactNumber} does. Either
  * way a key such as `__proto__` is an own property and never changes an object's prototype.
+ * `textHoldsNumber`, when known, says whether the text holds a number (a digit outside strings):
+ * false is trusted, so it must never be false for a text that holds one.
  */
-export function parseRecordJson(text: string): RecordValue {
+export function parseRecordJson(text: string, textHoldsNumber?: boolean): RecordValue {
   let parsed: RecordValue;
   try {
     parsed = JSON.parse(text) as RecordValue;
@@ -176,8 +178,9 @@ export function parseRecordJson(text: string): RecordValue {
   }
   // Most records hold no number at all. Then only the text of a string can match the pattern,
   // and the exact parser would give the very values JSON.parse gave: the text is not searched,
-  // which takes about as long as parsing it.
-  if (!holdsNumber(parsed) || !MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
+  // which takes about as long as parsing it. Whether it holds one is what the caller's scan of
+  // the text said (`textHoldsNumber`), or else what a walk of the parsed value finds.
+  if (!(textHoldsNumber ?? holdsNumber(parsed)) || !MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
   return new ExactParser(text).parse();
 }
 

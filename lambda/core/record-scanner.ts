@@ -28,6 +28,11 @@ export interface ScannedRecord {
   readonly eventSourceId: number;
   /** Its first bracket nested too deep, from its first byte; -1 when none. */
   readonly tooDeepOffset: number;
+  /**
+   * Whether a digit stands outside its strings: false says it holds no number (outside strings a
+   * JSON text has digits only in numbers), so that its parse needs no search for one.
+   */
+  readonly holdsDigits: boolean;
 }
 
 // Node.js's WebAssembly, typed as far as it is used here (@types/node declares only the namespace).
@@ -96,6 +101,7 @@ export class RecordScanner {
     eventSource: undefined,
     eventSourceId: -1,
     tooDeepOffset: -1,
+    holdsDigits: true,
   };
 
   constructor() {
@@ -173,6 +179,7 @@ export class RecordScanner {
             )
           : undefined;
     found.tooDeepOffset = rows[at + 8] as number;
+    found.holdsDigits = rows[at + 9] !== 0;
     return found;
   }
 

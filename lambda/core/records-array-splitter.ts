@@ -40,6 +40,11 @@ export interface RawRecord {
    * {@link RecordsArraySplitterOptions.skippedEventIds} asks for it).
    */
   readonly eventId?: string;
+  /**
+   * On a kept record, whether a digit stands outside its strings, which in JSON only a number's
+   * does: when false, JSON.parse gives its values exactly without a search (see parseRecordJson).
+   */
+  readonly holdsNumber?: boolean;
 }
 
 /** Records larger than this are dropped (counted) rather than held in memory. */
@@ -530,6 +535,7 @@ export class RecordsArraySplitter {
       const tail = chunk.subarray(tailStart, tailEnd);
       const bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail], length);
       record.bytes = bytes;
+      record.holdsNumber = found.holdsDigits;
       // Unchecked, a record nested too deep is still told from one that is not JSON, as checked.
       if (this.checkKeptRecords || tooDeepError) {
         const { syntaxError, dropped } = findRecordDefects(this.checker, index, bytes, offset);

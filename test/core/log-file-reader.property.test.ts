@@ -83,6 +83,29 @@ function parseAsLog(bytes: Buffer): unknown[] | undefined {
   }
 }
 
+/**
+ * Whether a JSON text has a digit outside its strings (a number's, maybe one a later duplicate key
+ * replaces), read a character at a time.
+ */
+function hasDigitOutsideStrings(text: string): boolean {
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const character = text[index] as string;
+    if (inString) {
+      if (character === '\\') index++;
+      else if (character === '"') inString = false;
+    } else if (character === '"') inString = true;
+    else if (character >= '0' && character <= '9') return true;
+  }
+  return false;
+}
+
+/** Whether a parsed value holds a number anywhere. */
+function holdsNumber(value: unknown): boolean {
+  if (typeof value === 'number') return true;
+  return typeof value === 'object' && value !== null && Object.values(value).some(holdsNumber);
+}
+
 function expectSameRecords(records: readonly RawRecord[], expected: readonly unknown[], document: Buffer) {
   expect(records.map((record) => record.index)).toEqual(expected.map((_, index) => index));
   records.forEach((record, index) => {
@@ -93,6 +116,8 @@ function expectSameRecords(records: readonly RawRecord[], expected: readonly unk
     );
     const element = expected[index];
     expect(JSON.parse(record.bytes.toString('utf8'))).toEqual(element);
+    expect(record.holdsNumber).toBe(hasDigitOutsideStrings(record.bytes.toString('utf8')));
+    if (holdsNumber(element)) expect(record.holdsNumber).toBe(true);
     const { eventSource, eventID } = (element ?? {}) as { eventSource?: unknown; eventID?: unknown };
     if (typeof element === 'object' && typeof eventSource === 'string')
       expect(record.eventSource).toBe(eventSource);

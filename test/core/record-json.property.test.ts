@@ -16,6 +16,7 @@ import {
 } from '../support/exact-json';
 import { doubleText, jsonTree, numberText, WritingChoices, writeJson } from '../support/json-text';
 import { propertyParameters } from '../support/property-runs';
+import { splitInChunks } from '../support/split-records';
 
 const jsonText = fc
   .tuple(jsonTree({ maxDepth: 5 }), fc.array(fc.nat({ max: 1_000 }), { maxLength: 32 }))
@@ -71,6 +72,19 @@ describe('parseRecordJson, for any JSON text', () => {
       fc.property(jsonText, (text) => {
         const ours = parseRecordJson(text);
 
+        expectAgreement(ours, JSON.parse(text), decodeExactJson(text));
+      }),
+      propertyParameters(1_000),
+    );
+  });
+
+  it('keeps the numbers exact when told by the record scanner whether the text holds one', () => {
+    fc.assert(
+      fc.property(jsonText, fc.integer({ min: 1, max: 64 }), (text, chunkSize) => {
+        const [record] = splitInChunks(`{"Records":[${text}]}`, chunkSize);
+        const ours = parseRecordJson(text, record?.holdsNumber);
+
+        expect(typeof record?.holdsNumber).toBe('boolean');
         expectAgreement(ours, JSON.parse(text), decodeExactJson(text));
       }),
       propertyParameters(1_000),

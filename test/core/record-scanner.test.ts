@@ -44,6 +44,28 @@ describe('the record scanner (WebAssembly)', () => {
     expect(records[1]?.eventId).toBe('next');
   });
 
+  it('tells a record that holds a number from one whose digits are all in strings, wherever the chunks and 64-byte blocks end', () => {
+    const records = [
+      '{"eventID":"1-2-3","n":"42"}',
+      '{"eventID":"a","count":7}',
+      '{"eventID":"esc \\" 9","s":"\\\\"}',
+      `{"pad":"${'x'.repeat(50)}","deep":[[{"v":-0.5e3}]]}`,
+      '{"last":true,"list":[null,false]}',
+      '[1]',
+      '{"s":"\\u0031"}',
+      '0',
+    ];
+    const holds = [false, true, false, true, false, true, false, true];
+    // Every record starts at each offset of a block once the padding before it grows.
+    for (let pad = 0; pad < 64; pad += 7) {
+      const text = `{"Records":[${' '.repeat(pad)}${records.join(', ')}]}`;
+      for (const chunkSize of [1, 5, 13, 64, 100, text.length]) {
+        const found = splitInChunks(text, chunkSize, {});
+        expect(found.map((record) => record.holdsNumber)).toEqual(holds);
+      }
+    }
+  });
+
   it('reads an eventSource cut by every chunk boundary, with the whitespace pretty-printing puts around it', () => {
     const text =
       '{"Records":[\n  {\n    "eventID" :  "b-1" ,\n    "eventSource" :\n "bedrock.amazonaws.com"\n  }\n]}';

@@ -83,6 +83,10 @@ let sourceEscaped: bool = false;
 let idLength: i32 = -1;
 let idEscaped: bool = false;
 let tooDeepOffset: i32 = -1;
+/** A digit outside the record's strings was met: it may hold a number (JSON's only digits outside strings). */
+let numberSeen: bool = false;
+// Digits outside strings of the current block not yet told to the record they are in.
+let pendingDigits: u64 = 0;
 let recordStartAbsolute: f64 = 0;
 let internCount: i32 = 0;
 let internArenaUsed: i32 = 0;
@@ -147,6 +151,7 @@ function beginRecord(position: i32, absolute: f64): void {
   idLength = -1;
   idEscaped = false;
   tooDeepOffset = -1;
+  numberSeen = false;
   recordStart = position;
   recordStartAbsolute = absolute;
 }
@@ -186,6 +191,27 @@ function controlMaskOf(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
     (<u64>i8x16.bitmask(i8x16.lt_u(v2, b)) << 32) |
     (<u64>i8x16.bitmask(i8x16.lt_u(v3, b)) << 48)
   );
+}
+
+@inline
+function digitMaskOf(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
+  // A byte minus '0' is below 10, unsigned, only for '0'-'9'.
+  const zero = i8x16.splat(0x30);
+  const ten = i8x16.splat(10);
+  return (
+    <u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v0, zero), ten)) |
+    (<u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v1, zero), ten)) << 16) |
+    (<u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v2, zero), ten)) << 32) |
+    (<u64>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v3, zero), ten)) << 48)
+  );
+}
+
+/** Tells the current record of the digits pending before bit `bit` of the block (a token of its end). */
+@inline
+function takeDigitsBefore(bit: u64): void {
+  const before = (<u64>1 << bit) - 1;
+  if ((pendingDigits & before) != 0) numberSeen = true;
+  pendingDigits &= ~before;
 }
 
 @inline
@@ -302,6 +328,7 @@ function emitRow(end: i32): void {
   }
   store<i32>(row, idLength, 28);
   store<i32>(row, tooDeepOffset, 32);
+  store<i32>(row, numberSeen ? 1 : 0, 36);
   rowCount++;
 }
 
@@ -479,6 +506,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
       (anyControl(v0, v1, v2, v3) ? controlMaskOf(v0, v1, v2, v3) & inString & ~escaped & valid : 0);
     const limit = special == 0 ? n : <i32>ctz(special);
     let remaining: u64 = limit == 64 ? <u64>-1 : (<u64>1 << <u64>limit) - 1;
+    pendingDigits = digitMaskOf(v0, v1, v2, v3) & outside & remaining;
     const deep = bracketMask(v0, v1, v2, v3) & outside;
     const top = deep | (maskOf(v0, v1, v2, v3, 0x2c) & outside);
     for (;;) {
@@ -503,6 +531,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
       }
       if (byte == 0x7d || byte == 0x5d) {
         if (d == 0) {
+          takeDigitsBefore(bit);
           if (byte == 0x5d) emitRow(p);
           stopPosition = p;
           depth = d;
@@ -522,6 +551,7 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
           continue;
         }
         if (d != 0) continue;
+        takeDigitsBefore(bit);
         emitRow(p);
         // Between two records: the next one starts at the first byte that is not whitespace.
         let next = p + 1;
@@ -549,6 +579,8 @@ export function scan(start: i32, length: i32, base: f64, continuing: bool): i32 
         continue;
       }
     }
+    // What is left of the block's digits is the open record's.
+    if (pendingDigits != 0) numberSeen = true;
     if (limit < n) {
       const p = position + limit;
       if (load<u8>(INPUT + <usize>p) != 0x5c) {
@@ -586,6 +618,8 @@ function bracketMask(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
  * whole: it is handed in again from there, with the depth it was met at.
  */
 function carry(token: i32, depthAtToken: i32): i32 {
+  // The record's digits before the token are told now; those after it are met again.
+  if (pendingDigits != 0) numberSeen = true;
   carryFrom = token;
   depth = depthAtToken;
   inStringCarry = 0;
