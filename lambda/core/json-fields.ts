@@ -94,3 +94,42 @@ export function compact<T extends object>(object: T): T {
   for (const [key, value] of Object.entries(object)) if (value !== undefined) copy[key] = value;
   return copy as T;
 }
+
+/**
+ * The names of the members one kind of object is logged with (a record, a userIdentity), no two
+ * alike in any case. {@link LoggedNames.read} lets each be read as a plain member, with what
+ * {@link field} would find: most objects have no key but these, and then a name they lack is
+ * told absent without looking through their keys for another case of it.
+ */
+export class LoggedNames {
+  private readonly names: ReadonlySet<string>;
+
+  constructor(private readonly list: readonly string[]) {
+    const lowered = new Set(list.map((name) => name.toLowerCase()));
+    if (lowered.size !== list.length) throw new Error('logged names must differ in more than case');
+    this.names = new Set(list);
+  }
+
+  /**
+   * The object itself when every key of it is one of the names; otherwise an object of what
+   * {@link field} finds in it for each name. Either way `read(object)[name]` is `field(object, name)`
+   * for every one of the names.
+   */
+  read(object: JsonObject | undefined): JsonObject | undefined {
+    if (!object) return undefined;
+    let plain = true;
+    for (const key in object) {
+      if (!this.names.has(key)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return object;
+    const found: JsonObject = Object.create(null);
+    for (const name of this.list) {
+      const value = field(object, name);
+      if (value !== undefined) found[name] = value;
+    }
+    return found;
+  }
+}

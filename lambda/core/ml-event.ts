@@ -2,7 +2,7 @@ import { keyAttributeValue } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import { type FieldRedaction, redactRecord } from './field-redaction';
-import { asBoolean, asObject, asText, field, type JsonObject, objectField, textField } from './json-fields';
+import { asBoolean, asObject, asText, field, type JsonObject, LoggedNames } from './json-fields';
 import { type PrincipalFieldsRead, readPrincipalFields } from './principal';
 import {
   type ChangedPaths,
@@ -258,8 +258,11 @@ function collectArnFields(value: unknown, collection: ArnCollection, depth: numb
  * first is the event's primary resource (`resourceArn`).
  */
 export function collectResourceArns(record: JsonObject): string[] {
+  return resourceArnsOf(record, field(record, 'resources'));
+}
+
+function resourceArnsOf(record: JsonObject, resources: unknown): string[] {
   const collection: ArnCollection = { arns: new Set<string>(), bytes: 0, visited: 0 };
-  const resources = field(record, 'resources');
   if (Array.isArray(resources)) {
     for (const resource of resources) {
       const object = asObject(resource);
@@ -400,6 +403,45 @@ function logFileToStore(logFile: string): string {
   return keyStart > S3_URL_PREFIX.length ? logFile.slice(keyStart + 1) : logFile;
 }
 
+/**
+ * The members of a CloudTrail record (its documented record contents). The fields read by name
+ * are read with a fallback to another case of the name (see `field`): some published records
+ * carry `sourceipaddress`.
+ */
+const RECORD_NAMES = new LoggedNames([
+  'eventVersion',
+  'userIdentity',
+  'eventTime',
+  'eventSource',
+  'eventName',
+  'awsRegion',
+  'sourceIPAddress',
+  'userAgent',
+  'errorCode',
+  'errorMessage',
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+  'requestID',
+  'eventID',
+  'readOnly',
+  'resources',
+  'eventType',
+  'apiVersion',
+  'managementEvent',
+  'recipientAccountId',
+  'serviceEventDetails',
+  'sharedEventID',
+  'vpcEndpointId',
+  'vpcEndpointAccountId',
+  'eventCategory',
+  'addendum',
+  'sessionCredentialFromConsole',
+  'edgeDeviceDetails',
+  'tlsDetails',
+  'insightDetails',
+]);
+
 /** tlsDetails is a small map; one larger than this is no TLS detail and is cut, its path changed. */
 const MAX_TLS_DETAILS_BYTES = 4 * 1024;
 
@@ -492,8 +534,9 @@ export function toMlEvent(
   const eventTime = toSortableTime(loggedTime);
   if (eventTime !== loggedTime) changed.push('/eventTime');
   const awsRegion = asText(record.awsRegion);
-  const caller = readPrincipalFields(objectField(record, 'userIdentity'), awsRegion);
-  const resourceArns = collectResourceArns(record);
+  const named = RECORD_NAMES.read(record) as JsonObject;
+  const caller = readPrincipalFields(asObject(named.userIdentity), awsRegion);
+  const resourceArns = resourceArnsOf(record, named.resources);
   const retentionDays = context.retentionDays ?? 0;
   // Keys first, in this order: changedPaths lists paths in the order they are met.
   const eventID = keyText('eventID', record.eventID as string, changed, true);
@@ -537,19 +580,19 @@ export function toMlEvent(
   const region = storableText('awsRegion', awsRegion, changed);
   if (region !== undefined) item.awsRegion = region;
   if (recipientAccountId !== undefined) item.recipientAccountId = recipientAccountId;
-  const requestID = storableText('requestID', textField(record, 'requestID'), changed);
+  const requestID = storableText('requestID', asText(named.requestID), changed);
   if (requestID !== undefined) item.requestID = requestID;
-  const sharedEventID = storableText('sharedEventID', textField(record, 'sharedEventID'), changed);
+  const sharedEventID = storableText('sharedEventID', asText(named.sharedEventID), changed);
   if (sharedEventID !== undefined) item.sharedEventID = sharedEventID;
-  const sourceIPAddress = storableText('sourceIPAddress', textField(record, 'sourceIPAddress'), changed);
+  const sourceIPAddress = storableText('sourceIPAddress', asText(named.sourceIPAddress), changed);
   if (sourceIPAddress !== undefined) item.sourceIPAddress = sourceIPAddress;
   const userAgent = storableText('userAgent', asText(record.userAgent), changed);
   if (userAgent !== undefined) item.userAgent = userAgent;
-  const vpcEndpointId = storableText('vpcEndpointId', textField(record, 'vpcEndpointId'), changed);
+  const vpcEndpointId = storableText('vpcEndpointId', asText(named.vpcEndpointId), changed);
   if (vpcEndpointId !== undefined) item.vpcEndpointId = vpcEndpointId;
   const vpcEndpointAccountId = storableText(
     'vpcEndpointAccountId',
-    textField(record, 'vpcEndpointAccountId'),
+    asText(named.vpcEndpointAccountId),
     changed,
   );
   if (vpcEndpointAccountId !== undefined) item.vpcEndpointAccountId = vpcEndpointAccountId;

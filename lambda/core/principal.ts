@@ -1,5 +1,15 @@
 import type { MlEventItem } from '../../contract/ml-event-item';
-import { asBoolean, compact, field, type JsonObject, objectField, textField } from './json-fields';
+import {
+  asBoolean,
+  asObject,
+  asText,
+  compact,
+  field,
+  type JsonObject,
+  LoggedNames,
+  objectField,
+  textField,
+} from './json-fields';
 
 /** Who made a call, as stored on an item. */
 export type PrincipalFields = Pick<
@@ -57,20 +67,46 @@ interface IdentityFields {
   readonly identityStoreArn: string | undefined;
 }
 
-function readIdentityFields(identity: JsonObject | undefined): IdentityFields {
-  const sessionContext = objectField(identity, 'sessionContext');
-  const onBehalfOf = objectField(identity, 'onBehalfOf');
+// The members of a userIdentity and of its sessionContext, as CloudTrail documents them.
+const IDENTITY_NAMES = new LoggedNames([
+  'type',
+  'principalId',
+  'arn',
+  'accountId',
+  'accessKeyId',
+  'userName',
+  'sessionContext',
+  'invokedBy',
+  'identityProvider',
+  'onBehalfOf',
+  'credentialId',
+  'inScopeOf',
+]);
+const SESSION_CONTEXT_NAMES = new LoggedNames([
+  'sessionIssuer',
+  'webIdFederationData',
+  'attributes',
+  'sourceIdentity',
+  'ec2RoleDelivery',
+  'ec2IssuedInVPC',
+  'assumedRoot',
+]);
+
+function readIdentityFields(logged: JsonObject | undefined): IdentityFields {
+  const identity = IDENTITY_NAMES.read(logged);
+  const sessionContext = SESSION_CONTEXT_NAMES.read(asObject(identity?.sessionContext));
+  const onBehalfOf = asObject(identity?.onBehalfOf);
   return {
     identity,
-    type: textField(identity, 'type'),
-    arn: textField(identity, 'arn'),
-    principalId: textField(identity, 'principalId'),
-    accountId: textField(identity, 'accountId'),
-    userName: textField(identity, 'userName'),
-    accessKeyId: textField(identity, 'accessKeyId'),
-    invokedBy: textField(identity, 'invokedBy'),
+    type: asText(identity?.type),
+    arn: asText(identity?.arn),
+    principalId: asText(identity?.principalId),
+    accountId: asText(identity?.accountId),
+    userName: asText(identity?.userName),
+    accessKeyId: asText(identity?.accessKeyId),
+    invokedBy: asText(identity?.invokedBy),
     sessionIssuerArn: textField(objectField(sessionContext, 'sessionIssuer'), 'arn'),
-    sourceIdentity: textField(sessionContext, 'sourceIdentity'),
+    sourceIdentity: asText(sessionContext?.sourceIdentity),
     sessionAttributes: objectField(sessionContext, 'attributes'),
     onBehalfOfUserId: textField(onBehalfOf, 'userId'),
     identityStoreArn: textField(onBehalfOf, 'identityStoreArn'),
@@ -128,7 +164,7 @@ function selectPrincipal(fields: IdentityFields, region?: string): string {
     }
     case 'SAMLUser':
     case 'WebIdentityUser': {
-      const provider = textField(fields.identity, 'identityProvider');
+      const provider = asText(fields.identity?.identityProvider);
       const { userName } = fields;
       return provider && userName ? `${provider}/${userName}` : fallbackPrincipal(fields);
     }

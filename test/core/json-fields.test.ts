@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { field, textField } from '../../lambda/core/json-fields';
+import { field, LoggedNames, textField } from '../../lambda/core/json-fields';
 
 describe('field', () => {
   it.each([
@@ -38,5 +38,30 @@ describe('field', () => {
 
     expect(field(object, 'sessionContext')).toEqual({ sourceIdentity: 'x' });
     expect(textField(object, 'sourceIdentity')).toBeUndefined();
+  });
+});
+
+describe('LoggedNames', () => {
+  const names = new LoggedNames(['principalId', 'arn', 'type']);
+
+  it('hands back an object whose every key is a name, its absent names told without a search', () => {
+    const identity = { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/R/s' };
+
+    expect(names.read(identity)).toBe(identity);
+  });
+
+  it.each([
+    ['another case of a name', { PrincipalID: 'other case', type: 'IAMUser' }],
+    ['the exact name over an earlier other case', { principalid: 'first', principalId: 'exact' }],
+    ['a key of no name beside one in another case', { credentialId: 'c', ARN: 'found' }],
+    ['a key of no name alone', { credentialId: 'c' }],
+  ])('reads each name as field does when an object has %s', (_case, object: Record<string, unknown>) => {
+    const read = names.read(object) as Record<string, unknown>;
+
+    for (const name of ['principalId', 'arn', 'type']) expect(read[name]).toBe(field(object, name));
+  });
+
+  it('refuses names alike but for case, which no plain read could tell apart', () => {
+    expect(() => new LoggedNames(['arn', 'ARN'])).toThrow(/differ in more than case/);
   });
 });
