@@ -1,3 +1,4 @@
+import { SESSION_CONTEXT_FIELDS, USER_IDENTITY_FIELDS } from '../contract/cloudtrail-fields';
 import { parseRecordJson, type RecordValue } from '../lambda/core/record-json';
 
 /**
@@ -13,30 +14,13 @@ import { parseRecordJson, type RecordValue } from '../lambda/core/record-json';
 // The nested field names of CloudTrail records, by the lower case Lake prints them in.
 const CLOUDTRAIL_FIELD_NAMES = new Map(
   [
-    'type',
-    'principalId',
-    'arn',
-    'accountId',
-    'accessKeyId',
-    'userName',
-    'sessionContext',
-    'attributes',
+    ...USER_IDENTITY_FIELDS,
+    ...SESSION_CONTEXT_FIELDS,
     'creationDate',
     'mfaAuthenticated',
-    'sessionIssuer',
-    'webIdFederationData',
     'federatedProvider',
-    'sourceIdentity',
-    'ec2RoleDelivery',
-    'ec2IssuedInVPC',
-    'assumedRoot',
-    'invokedBy',
-    'identityProvider',
-    'credentialId',
-    'onBehalfOf',
     'userId',
     'identityStoreArn',
-    'inScopeOf',
     'issuerType',
     'credentialsIssuedTo',
     'originatingAccountId',

@@ -1,3 +1,4 @@
+import { RECORD_FIELDS } from '../../contract/cloudtrail-fields';
 import { keyAttributeValue } from '../../contract/key-attribute-values';
 import { keyShardOf } from '../../contract/key-shards';
 import type { MlEventItem } from '../../contract/ml-event-item';
@@ -404,43 +405,10 @@ function logFileToStore(logFile: string): string {
 }
 
 /**
- * The members of a CloudTrail record (its documented record contents). The fields read by name
- * are read with a fallback to another case of the name (see `field`): some published records
- * carry `sourceipaddress`.
+ * A record's members, read by name with a fallback to another case of the name (see `field`):
+ * some published records carry `sourceipaddress`.
  */
-const RECORD_NAMES = new LoggedNames([
-  'eventVersion',
-  'userIdentity',
-  'eventTime',
-  'eventSource',
-  'eventName',
-  'awsRegion',
-  'sourceIPAddress',
-  'userAgent',
-  'errorCode',
-  'errorMessage',
-  'requestParameters',
-  'responseElements',
-  'additionalEventData',
-  'requestID',
-  'eventID',
-  'readOnly',
-  'resources',
-  'eventType',
-  'apiVersion',
-  'managementEvent',
-  'recipientAccountId',
-  'serviceEventDetails',
-  'sharedEventID',
-  'vpcEndpointId',
-  'vpcEndpointAccountId',
-  'eventCategory',
-  'addendum',
-  'sessionCredentialFromConsole',
-  'edgeDeviceDetails',
-  'tlsDetails',
-  'insightDetails',
-]);
+const RECORD_NAMES = new LoggedNames(RECORD_FIELDS);
 
 /** tlsDetails is a small map; one larger than this is no TLS detail and is cut, its path changed. */
 const MAX_TLS_DETAILS_BYTES = 4 * 1024;

@@ -1,3 +1,4 @@
+import { SESSION_CONTEXT_FIELDS, USER_IDENTITY_FIELDS } from '../../contract/cloudtrail-fields';
 import type { MlEventItem } from '../../contract/ml-event-item';
 import {
   asBoolean,
@@ -67,30 +68,8 @@ interface IdentityFields {
   readonly identityStoreArn: string | undefined;
 }
 
-// The members of a userIdentity and of its sessionContext, as CloudTrail documents them.
-const IDENTITY_NAMES = new LoggedNames([
-  'type',
-  'principalId',
-  'arn',
-  'accountId',
-  'accessKeyId',
-  'userName',
-  'sessionContext',
-  'invokedBy',
-  'identityProvider',
-  'onBehalfOf',
-  'credentialId',
-  'inScopeOf',
-]);
-const SESSION_CONTEXT_NAMES = new LoggedNames([
-  'sessionIssuer',
-  'webIdFederationData',
-  'attributes',
-  'sourceIdentity',
-  'ec2RoleDelivery',
-  'ec2IssuedInVPC',
-  'assumedRoot',
-]);
+const IDENTITY_NAMES = new LoggedNames(USER_IDENTITY_FIELDS);
+const SESSION_CONTEXT_NAMES = new LoggedNames(SESSION_CONTEXT_FIELDS);
 
 function readIdentityFields(logged: JsonObject | undefined): IdentityFields {
   const identity = IDENTITY_NAMES.read(logged);
