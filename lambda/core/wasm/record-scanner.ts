@@ -618,7 +618,8 @@ function bracketMask(v0: v128, v1: v128, v2: v128, v3: v128): u64 {
  * whole: it is handed in again from there, with the depth it was met at.
  */
 function carry(token: i32, depthAtToken: i32): i32 {
-  // The record's digits before the token are told now; those after it are met again.
+  // The block's pending digits are all the record's (it runs on to the input's end): told now,
+  // those after the token are met again when the member is handed in.
   if (pendingDigits != 0) numberSeen = true;
   carryFrom = token;
   depth = depthAtToken;
