@@ -286,7 +286,10 @@ async function runBundleCase(report: Record<string, unknown>): Promise<Target[]>
   report.bundle = figures;
   write(
     `bundle: ${(figures.bytes / 1024).toFixed(0)} KB (source map ${(figures.sourceMapBytes / 1024).toFixed(0)} KB), ` +
-      `cold import ${figures.coldImportMs.toFixed(0)} ms, credential providers: ${figures.credentialProviders.join(', ')}\n`,
+      `cold import ${figures.coldImportMs.toFixed(0)} ms (${figures.coldImportSourceMapsMs.toFixed(0)} ms with source maps; ` +
+      `a Logger-only function ${figures.referenceColdImportMs.toFixed(0)} ms, ratio ${figures.coldImportRatio.toFixed(2)}; ` +
+      `Logger and the DynamoDB client alone ${figures.dynamoDbClientColdImportMs.toFixed(0)} ms), ` +
+      `credential providers: ${figures.credentialProviders.join(', ')}\n`,
   );
   return [
     { name: 'bundle: bytes', value: figures.bytes, pass: (bytes) => bytes <= 300 * 1024, goal: '<= 307200' },
