@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_ENTRY } from '../contract/environment';
 import { FUNCTION_BUNDLING } from '../lib/function-bundling';
+import { median } from './process-usage';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 /** Rounds of fresh processes: the handler, the two references and the handler under source maps in each. */
@@ -89,42 +90,37 @@ export function coldImportMs(bundle: string, nodeOptions: readonly string[] = []
   );
 }
 
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-/** Size, cold import time (beside a Logger-only reference) and bundled credential providers of the handler bundle. */
+/**
+ * Size, cold import time (beside a Logger-only function and the SDK's floor, in the same rounds) and
+ * bundled credential providers of the handler bundle; the references are built into subfolders of `outdir`.
+ */
 export async function measureHandlerBundle(outdir: string): Promise<HandlerBundleFigures> {
   const bundle = await buildHandlerBundle(outdir);
-  const buildReference = async (name: string, entry: string) => {
-    const dir = join(outdir, name);
-    mkdirSync(dir, { recursive: true });
-    return buildHandlerBundle(dir, entry);
-  };
-  const loggerOnly = await buildReference('logger-only', LOGGER_ONLY_ENTRY);
-  const dynamoDbClient = await buildReference('dynamodb-client', DYNAMODB_CLIENT_ENTRY);
+  const loggerOnly = await buildHandlerBundle(join(outdir, 'logger-only'), LOGGER_ONLY_ENTRY);
+  const dynamoDbClient = await buildHandlerBundle(join(outdir, 'dynamodb-client'), DYNAMODB_CLIENT_ENTRY);
   const times = {
     handler: [] as number[],
     sourceMaps: [] as number[],
-    reference: [] as number[],
-    sdk: [] as number[],
+    loggerOnly: [] as number[],
+    dynamoDbClient: [] as number[],
   };
   // Interleaved, so that a busy spell of the machine weighs on all of them alike.
   for (let round = 0; round < COLD_IMPORT_ROUNDS; round++) {
     times.handler.push(coldImportMs(bundle));
-    times.reference.push(coldImportMs(loggerOnly));
-    times.sdk.push(coldImportMs(dynamoDbClient));
+    times.loggerOnly.push(coldImportMs(loggerOnly));
+    times.dynamoDbClient.push(coldImportMs(dynamoDbClient));
     times.sourceMaps.push(coldImportMs(bundle, ['--enable-source-maps']));
   }
   const sources = (JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] }).sources;
   const handlerMs = median(times.handler);
-  const referenceMs = median(times.reference);
+  const referenceMs = median(times.loggerOnly);
   return {
     bytes: statSync(bundle).size,
     sourceMapBytes: statSync(`${bundle}.map`).size,
     coldImportMs: handlerMs,
     coldImportSourceMapsMs: median(times.sourceMaps),
     referenceColdImportMs: referenceMs,
-    dynamoDbClientColdImportMs: median(times.sdk),
+    dynamoDbClientColdImportMs: median(times.dynamoDbClient),
     coldImportRatio: handlerMs / referenceMs,
     credentialProviders: [
       ...new Set(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { BUNDLED_SAMPLES_DIR } from '../cli/commands/local';
 import { startDynamoDbLocal } from '../cli/local/dynamodb-local-server';
 import { stopLocalStore } from '../cli/local/local-store';
+import { median } from './process-usage';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 const WARM_RUNS = 7;
@@ -48,8 +49,7 @@ async function measure(
 ): Promise<LocalStoreFigure> {
   const times: number[] = [];
   for (let run = 0; run < runs; run += 1) times.push(await timeMltrail(args, env));
-  const sorted = [...times].sort((a, b) => a - b);
-  return { name, medianSeconds: sorted[Math.floor(sorted.length / 2)] as number, runs: times };
+  return { name, medianSeconds: median(times), runs: times };
 }
 
 /**

@@ -1,6 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** The middle of a few measurements (of an even count, the upper of the two middle ones). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+}
+
 /** CPU time and peak memory of a process. */
 export interface ProcessUsage {
   readonly cpuSeconds: number;
